@@ -1,0 +1,50 @@
+"""Every error leaves the API as JSON `{"success": false, "message", "errors"}`; never HTML, never a trace."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, jsonify
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """Raise from a view to answer with `status` and a JSON error body."""
+
+    def __init__(self, status: int, message: str, errors: dict[str, Any] | None = None,
+                 extra: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.errors = errors or {}
+        self.extra = extra or {}
+
+
+def error_body(message: str, errors: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
+    return {"success": False, "message": message, "errors": errors or {}, **extra}
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def _api_error(error: ApiError) -> ResponseReturnValue:
+        return jsonify(error_body(error.message, error.errors, **error.extra)), error.status
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> ResponseReturnValue:
+        message = error.description or error.name
+        if error.code == 400 and "JSON" in (error.description or ""):
+            message = "Request body is not valid JSON"
+        response = jsonify(error_body(message, {"code": error.name}))
+        response.status_code = error.code or 500
+        if error.code == 405 and error.valid_methods:  # type: ignore[attr-defined]
+            response.headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> ResponseReturnValue:
+        log.exception("unhandled error: %s", type(error).__name__)
+        return jsonify(error_body("Internal server error")), 500

@@ -1,0 +1,40 @@
+"""`GET /runs/<runId>`: live progress from Redis while a run goes on, its record afterwards."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+from flask.typing import ResponseReturnValue
+from flask_jwt_extended import jwt_required
+
+from api.errors import ApiError
+from api.roles import current_organization_id, current_role
+from api.services import services
+from shared.db import session_scope
+from shared.models import Role, SyncRun
+from shared.runs import run_as_dict
+
+bp = Blueprint("runs", __name__, url_prefix="/runs")
+
+
+@bp.get("/<run_id>")
+@jwt_required()
+def run_status(run_id: str) -> ResponseReturnValue:
+    with session_scope(services().session_factory) as session:
+        run = session.get(SyncRun, run_id)
+        if run is None:
+            raise ApiError(404, f"Run {run_id} not found")
+        _check_visible(run)
+        body = run_as_dict(run)
+    live = services().progress.get(run_id)
+    if live is not None and body["status"] in ("running", "pending"):
+        body["live"] = live
+        body["errors"] = services().progress.errors(run_id) or body["errors"]
+    return jsonify({"success": True, **body})
+
+
+def _check_visible(run: SyncRun) -> None:
+    """Organization runs are visible to their own organization (and to SUPERADMINs)."""
+    if run.organization_id is None or current_role() == Role.SUPERADMIN.value:
+        return
+    if run.organization_id != current_organization_id():
+        raise ApiError(404, f"Run {run.id} not found")

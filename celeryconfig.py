@@ -1,0 +1,67 @@
+"""Celery configuration, built from `Settings` (see `workers.create_celery`).
+
+Queues: `hemis` (HEMIS pages), `sipuni` (exports, step-2 coordinators), `recordings` (one task per
+call), `ai` (transcription and scoring), `default` (housekeeping). Tasks are routed by the prefix
+of their name, so a worker can be started for exactly the queues a host should serve:
+`celery -A workers worker -Q recordings -c 8`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.settings import Settings
+
+QUEUES = ("default", "hemis", "sipuni", "recordings", "ai")
+TASK_ROUTES = {
+    "hemis.*": {"queue": "hemis"},
+    "sipuni.*": {"queue": "sipuni"},
+    "recordings.*": {"queue": "recordings"},
+    "ai.*": {"queue": "ai"},
+    "system.*": {"queue": "default"},
+}
+SOFT_LIMIT_MARGIN_S = 30
+RESULT_EXPIRES_S = 24 * 3600
+WORKER_MAX_TASKS_PER_CHILD = 500
+
+
+def build_config(settings: Settings) -> dict[str, Any]:
+    """The Celery settings for one deployment."""
+    hard_limit_s = settings.celery_task_time_limit_s
+    return {
+        "broker_url": settings.redis_url,
+        "result_backend": settings.redis_url,
+        "broker_transport_options": {
+            # A message a dead worker held is redelivered after this long: longer than any task.
+            "visibility_timeout": settings.celery_visibility_timeout_s,
+        },
+        "result_backend_transport_options": {"visibility_timeout": settings.celery_visibility_timeout_s},
+        "broker_connection_retry_on_startup": True,
+        "task_serializer": "json",
+        "result_serializer": "json",
+        "accept_content": ["json"],
+        "result_accept_content": ["json"],
+        "result_expires": RESULT_EXPIRES_S,
+        "result_extended": True,
+        "task_default_queue": "default",
+        "task_routes": TASK_ROUTES,
+        # Acknowledge after the task ran, and requeue if the worker process died under it: no task
+        # is lost to a crash. Tasks are written to be safe to run twice.
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "task_track_started": True,
+        "task_time_limit": hard_limit_s,
+        "task_soft_time_limit": max(1, hard_limit_s - SOFT_LIMIT_MARGIN_S),
+        "worker_max_tasks_per_child": WORKER_MAX_TASKS_PER_CHILD,
+        "worker_send_task_events": True,
+        "task_send_sent_event": True,
+        "timezone": "UTC",
+        "enable_utc": True,
+        "beat_schedule": beat_schedule(settings),
+    }
+
+
+def beat_schedule(settings: Settings) -> dict[str, Any]:
+    """Periodic tasks. The HEMIS nightly sync is added from `HEMIS_SYNC_CRON`."""
+    return {}

@@ -1,0 +1,5 @@
+"""`make run`: the whole system on one machine, on embedded defaults.
+
+Starts (as needed) a bundled Redis, the upstream simulators, migrations, then the API, a worker,
+beat and Flower, and stops them all together on Ctrl-C.
+"""

@@ -1,0 +1,117 @@
+"""`python -m devstack` (what `make run` calls): run the whole system locally."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from devstack.bootstrap import ensure_admin, migrate
+from devstack.envfile import load_env
+from devstack.processes import ProcessGroup
+from devstack.redis_local import redis_answers, start_bundled_redis
+from devstack.upstreams import start_upstreams
+from shared.settings import DEFAULT_PORT, DEFAULT_REDIS_URL, Settings
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_FLOWER_PORT = 5555
+HEALTH_WAIT_S = 90.0
+POLL_INTERVAL_S = 0.5
+ALL_QUEUES = "default,hemis,sipuni,recordings,ai"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="devstack", description=__doc__)
+    parser.add_argument("--workdir", default=".", help="where .env and .data/ live (default: here)")
+    parser.add_argument("--exit-when-healthy", action="store_true",
+                        help="start everything, wait until /health is green, then stop (a smoke test)")
+    return parser.parse_args(argv)
+
+
+def local_defaults(env: dict[str, str], workdir: Path) -> dict[str, str]:
+    data = workdir / ".data"
+    data.mkdir(parents=True, exist_ok=True)
+    env.setdefault("NAVAI_ENV", "development")
+    env.setdefault("DATABASE_URL", f"sqlite:///{data / 'navai.sqlite3'}")
+    env.setdefault("REDIS_URL", DEFAULT_REDIS_URL)
+    env["DATA_DIR"] = str((workdir / env.get("DATA_DIR", ".data/files")).resolve())
+    env.setdefault("PORT", str(DEFAULT_PORT))
+    env.setdefault("FLOWER_PORT", str(DEFAULT_FLOWER_PORT))
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def start_services(group: ProcessGroup, env: dict[str, str], workdir: Path) -> None:
+    python = sys.executable
+    group.start("api", [python, "-m", "gunicorn", "--bind", f"127.0.0.1:{env['PORT']}", "--workers", "2",
+                        "--access-logfile", "-", "api:create_app()"])
+    group.start("worker", [python, "-m", "celery", "-A", "workers", "worker", "-Q", ALL_QUEUES, "-c", "2",
+                           "-n", "worker@%h", "--loglevel", "INFO"])
+    group.start("beat", [python, "-m", "celery", "-A", "workers", "beat", "--loglevel", "INFO",
+                         "--schedule", str(workdir / ".data" / "celerybeat-schedule")])
+    # Flower reads FLOWER_PORT and FLOWER_BASIC_AUTH from the environment (kept off the command line).
+    group.start("flower", [python, "-m", "celery", "-A", "workers", "flower", "--address=127.0.0.1"])
+
+
+def wait_until_healthy(port: str, group: ProcessGroup) -> bool:
+    deadline = time.monotonic() + HEALTH_WAIT_S
+    while time.monotonic() < deadline:
+        if group.first_exited():
+            return False
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
+                return True
+        except requests.RequestException:
+            pass
+        time.sleep(POLL_INTERVAL_S)
+    return False
+
+
+def print_banner(env: dict[str, str], admin_lines: list[str], upstream_lines: list[str]) -> None:
+    flower_user = env.get("FLOWER_BASIC_AUTH", "").partition(":")[0] or "(no auth)"
+    lines = ["", "navai-sync is running:",
+             f"  API     http://127.0.0.1:{env['PORT']}   (try: curl http://127.0.0.1:{env['PORT']}/health)",
+             f"  Flower  http://127.0.0.1:{env['FLOWER_PORT']}   (user {flower_user}; password: FLOWER_BASIC_AUTH in .env)",
+             *admin_lines, *upstream_lines, "  Ctrl-C stops everything.", ""]
+    print("\n".join(lines), flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    workdir = Path(args.workdir).resolve()
+    env = local_defaults(load_env(workdir), workdir)
+    group = ProcessGroup(cwd=PROJECT_ROOT, env=env)
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        if not redis_answers(env["REDIS_URL"]):
+            group.adopt("redis", start_bundled_redis(env["REDIS_URL"], workdir / ".data" / "redis"))
+            print(f"started the bundled Redis at {env['REDIS_URL']}", flush=True)
+        upstream_lines = start_upstreams(group, env, workdir)
+        settings = Settings.from_env(env)
+        migrate(settings, PROJECT_ROOT)
+        admin = ensure_admin(settings)
+        start_services(group, env, workdir)
+        if not wait_until_healthy(env["PORT"], group):
+            print(f"the system did not become healthy (stopped: {group.first_exited()})", file=sys.stderr)
+            return 1
+        admin_lines = [f"  Admin   {admin.email} / {admin.password}" if admin.password else
+                       f"  Admin   {admin.email} (created on an earlier start)"]
+        print_banner(env, admin_lines, upstream_lines)
+        if args.exit_when_healthy:
+            return 0
+        while (exited := group.first_exited()) is None:
+            time.sleep(POLL_INTERVAL_S)
+        print(f"{exited} stopped; stopping everything", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        group.stop_all()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

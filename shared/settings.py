@@ -1,0 +1,174 @@
+"""Settings: every knob of the system, read once from the environment into one object.
+
+The object is passed explicitly to `api.create_app(settings)` and `workers.create_celery(settings)`;
+no module reads `os.environ` on import.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+ENV_PRODUCTION = "production"
+ENV_DEVELOPMENT = "development"
+ENV_TEST = "test"
+KNOWN_ENVS = (ENV_PRODUCTION, ENV_DEVELOPMENT, ENV_TEST)
+
+DEFAULT_PORT = 3000
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+DEFAULT_SQLITE_FILE = ".data/navai.sqlite3"
+DEFAULT_DATA_DIR = ".data/files"
+DEFAULT_SIPUNI_API_URL = "https://sipuni.com/api"
+DEFAULT_HEMIS_SYNC_CRON = "0 1 * * *"
+DEFAULT_HEMIS_PAGE_SIZE = 50
+DEFAULT_HEMIS_RATE_LIMIT_PER_S = 1.0
+DEFAULT_SIPUNI_RATE_LIMIT_PER_S = 8.0
+DEFAULT_JWT_EXPIRES_S = 3600
+DEFAULT_STT_LANGUAGE = "uz"
+MIN_SECRET_LENGTH = 16
+# Every task ends within the hard limit; a message a dead worker held goes back to the queue after
+# the visibility timeout, which must therefore be longer than the longest task.
+DEFAULT_TASK_TIME_LIMIT_S = 300
+DEFAULT_VISIBILITY_TIMEOUT_S = 360
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; the message names the variable and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The whole configuration. Field names are the lower-case environment variable names."""
+
+    navai_env: str = ENV_PRODUCTION
+    port: int = DEFAULT_PORT
+    database_url: str = f"sqlite:///{DEFAULT_SQLITE_FILE}"
+    redis_url: str = DEFAULT_REDIS_URL
+    jwt_secret_key: str = ""
+    jwt_expires_s: int = DEFAULT_JWT_EXPIRES_S
+    webhook_api_key: str = ""
+    data_dir: str = DEFAULT_DATA_DIR
+    sipuni_api_url: str = DEFAULT_SIPUNI_API_URL
+    sipuni_user: str = ""
+    sipuni_secret: str = ""
+    sipuni_rate_limit: float = DEFAULT_SIPUNI_RATE_LIMIT_PER_S
+    hemis_api_url: str = ""
+    hemis_bearer_token: str = ""
+    hemis_sync_cron: str = DEFAULT_HEMIS_SYNC_CRON
+    hemis_page_size: int = DEFAULT_HEMIS_PAGE_SIZE
+    hemis_rate_limit: float = DEFAULT_HEMIS_RATE_LIMIT_PER_S
+    hemis_ca_bundle: str = ""
+    stt_api_url: str = ""
+    stt_language: str = DEFAULT_STT_LANGUAGE
+    ai_provider: str = ""
+    ai_model: str = ""
+    gemini_api_key: str = ""
+    gemini_api_url: str = "https://generativelanguage.googleapis.com/v1beta"
+    openai_base_url: str = ""
+    openai_api_key: str = ""
+    ai_rate_limit: float = 1.0
+    delete_audio_after_analysis: bool = False
+    flower_basic_auth: str = ""
+    celery_task_time_limit_s: int = DEFAULT_TASK_TIME_LIMIT_S
+    celery_visibility_timeout_s: int = DEFAULT_VISIBILITY_TIMEOUT_S
+    secrets_generated: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def is_production(self) -> bool:
+        return self.navai_env == ENV_PRODUCTION
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.data_dir)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        """Read settings from `environ` (default `os.environ`), then check them."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for spec in fields(cls):
+            if spec.name == "secrets_generated":
+                continue
+            raw = environ.get(spec.name.upper())
+            if raw is None or raw == "":
+                continue
+            values[spec.name] = _convert(spec.name, spec.type, raw)
+        return cls(**values).checked()
+
+    def checked(self) -> "Settings":
+        """Validate; outside production, stand in a random secret where none is set."""
+        if self.navai_env not in KNOWN_ENVS:
+            raise ConfigError(f"NAVAI_ENV must be one of {', '.join(KNOWN_ENVS)}, got {self.navai_env!r}")
+        if self.hemis_page_size < 1 or self.hemis_page_size > 200:
+            raise ConfigError("HEMIS_PAGE_SIZE must be between 1 and 200 (HEMIS caps pages at 200)")
+        if self.hemis_rate_limit < 0 or self.sipuni_rate_limit < 0 or self.ai_rate_limit < 0:
+            raise ConfigError("rate limits (HEMIS_RATE_LIMIT, SIPUNI_RATE_LIMIT, AI_RATE_LIMIT) must be >= 0")
+        if self.celery_visibility_timeout_s <= self.celery_task_time_limit_s:
+            raise ConfigError("CELERY_VISIBILITY_TIMEOUT_S must be longer than CELERY_TASK_TIME_LIMIT_S, "
+                              "or a running task would be delivered a second time")
+        if self.jwt_secret_key and len(self.jwt_secret_key) < MIN_SECRET_LENGTH:
+            raise ConfigError(f"JWT_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters long")
+        if self.jwt_secret_key:
+            return self
+        if self.is_production:
+            raise ConfigError(
+                "JWT_SECRET_KEY is not set. In production it is required: set it to a long random "
+                "string, e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
+            )
+        # Outside production an ephemeral key keeps a single process usable; multi-process
+        # setups (make run) pass an explicit key so that every process agrees.
+        return replace(self, jwt_secret_key=secrets.token_urlsafe(48), secrets_generated=("JWT_SECRET_KEY",))
+
+    def to_env(self) -> dict[str, str]:
+        """The settings as environment variables, to hand to a child process (worker, beat)."""
+        env: dict[str, str] = {}
+        for spec in fields(self):
+            if spec.name == "secrets_generated":
+                continue
+            value = getattr(self, spec.name)
+            if isinstance(value, bool):
+                value = "1" if value else "0"
+            env[spec.name.upper()] = str(value)
+        return env
+
+    def redacted(self) -> dict[str, object]:
+        """The settings as a dict with every secret replaced, safe for logs."""
+        shown: dict[str, object] = {}
+        for spec in fields(self):
+            value = getattr(self, spec.name)
+            if spec.name in SECRET_FIELDS and value:
+                value = "***"
+            shown[spec.name] = value
+        return shown
+
+
+SECRET_FIELDS = frozenset(
+    {"jwt_secret_key", "webhook_api_key", "sipuni_secret", "hemis_bearer_token", "gemini_api_key",
+     "openai_api_key", "flower_basic_auth"}
+)
+
+_TRUE_WORDS = {"1", "true", "yes", "on"}
+_FALSE_WORDS = {"0", "false", "no", "off"}
+
+
+def _convert(name: str, type_name: object, raw: str) -> object:
+    """Turn one environment string into the field's type, with an error naming the variable."""
+    type_text = str(type_name)
+    try:
+        if type_text == "int":
+            return int(raw)
+        if type_text == "float":
+            return float(raw)
+        if type_text == "bool":
+            lowered = raw.strip().lower()
+            if lowered in _TRUE_WORDS:
+                return True
+            if lowered in _FALSE_WORDS:
+                return False
+            raise ValueError(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name.upper()} has an invalid value {raw!r} (expected {type_text})") from exc
+    return raw

@@ -1,0 +1,1 @@
+"""Faithful simulators of the upstream APIs (HEMIS, Sipuni), for tests, benchmarks and make run."""

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import pytest
+
+from shared.settings import ConfigError, Settings
+
+
+def test_production_without_jwt_secret_fails_with_a_clear_message():
+    with pytest.raises(ConfigError, match="JWT_SECRET_KEY is not set"):
+        Settings.from_env({"NAVAI_ENV": "production"})
+
+
+def test_defaults_follow_the_original_guides():
+    settings = Settings.from_env({"NAVAI_ENV": "development"})
+    assert settings.port == 3000
+    assert settings.sipuni_api_url == "https://sipuni.com/api"
+    assert settings.hemis_sync_cron == "0 1 * * *"
+    assert settings.hemis_page_size == 50
+    assert settings.hemis_rate_limit == 1.0
+    # Outside production a throwaway secret stands in, and nothing secret has a usable default.
+    assert settings.secrets_generated == ("JWT_SECRET_KEY",)
+    assert settings.webhook_api_key == "" and settings.sipuni_secret == "" and settings.hemis_bearer_token == ""
+
+
+def test_values_are_converted_and_bad_ones_name_their_variable():
+    settings = Settings.from_env({"NAVAI_ENV": "test", "HEMIS_PAGE_SIZE": "200", "HEMIS_RATE_LIMIT": "0",
+                                  "DELETE_AUDIO_AFTER_ANALYSIS": "true"})
+    assert settings.hemis_page_size == 200 and settings.hemis_rate_limit == 0.0
+    assert settings.delete_audio_after_analysis is True
+    with pytest.raises(ConfigError, match="HEMIS_PAGE_SIZE"):
+        Settings.from_env({"NAVAI_ENV": "test", "HEMIS_PAGE_SIZE": "fifty"})
+    with pytest.raises(ConfigError, match="HEMIS_PAGE_SIZE"):
+        Settings.from_env({"NAVAI_ENV": "test", "HEMIS_PAGE_SIZE": "500"})
+
+
+def test_short_jwt_secret_is_refused():
+    with pytest.raises(ConfigError, match="at least"):
+        Settings.from_env({"JWT_SECRET_KEY": "short"})
+
+
+def test_redacted_hides_every_secret():
+    settings = Settings.from_env({"NAVAI_ENV": "test", "SIPUNI_SECRET": "0.abcdefghijk",
+                                  "HEMIS_BEARER_TOKEN": "tok", "WEBHOOK_API_KEY": "key"})
+    shown = settings.redacted()
+    assert "0.abcdefghijk" not in str(shown) and "tok" not in shown.values()
+    assert shown["sipuni_secret"] == "***"
+
+
+def test_to_env_round_trips():
+    settings = Settings.from_env({"NAVAI_ENV": "test", "JWT_SECRET_KEY": "x" * 32, "HEMIS_RATE_LIMIT": "5"})
+    assert Settings.from_env(settings.to_env()) == settings

@@ -1,0 +1,81 @@
+"""Real Celery worker processes for the tests (never eager mode)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from celery import Celery
+
+from shared.settings import Settings
+
+ALL_QUEUES = "default,hemis,sipuni,recordings,ai"
+WORKER_START_TIMEOUT_S = 60.0
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class WorkerProcess:
+    name: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    children: list[int] = field(default_factory=list)
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def kill_hard(self) -> None:
+        """SIGKILL the whole worker: the main process and its pool children, as a crash would."""
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process.poll() is not None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=15)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            self.kill_hard()
+
+
+def start_worker(settings: Settings, log_dir: Path, name: str, *,
+                 queues: str = ALL_QUEUES, concurrency: int = 2, extra_env: dict[str, str] | None = None,
+                 pool: str = "prefork") -> WorkerProcess:
+    """Start `celery -A workers worker` in its own process group and wait until it answers a ping."""
+    hostname = f"{name}@{os.uname().nodename}"
+    log_path = log_dir / f"{name}.log"
+    env = {**os.environ, **settings.to_env(), **(extra_env or {})}
+    env["PYTHONUNBUFFERED"] = "1"
+    command = [sys.executable, "-m", "celery", "-A", "workers", "worker", "-Q", queues, "-c", str(concurrency),
+               "-P", pool, "-n", hostname, "--loglevel", "INFO", "--without-mingle", "--without-gossip"]
+    with log_path.open("wb") as log_file:
+        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log_file,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    worker = WorkerProcess(name=hostname, process=process, log_path=log_path)
+    _wait_for_ping(Celery(broker=settings.redis_url, set_as_current=False), worker)
+    return worker
+
+
+def _wait_for_ping(celery_app: Celery, worker: WorkerProcess) -> None:
+    deadline = time.monotonic() + WORKER_START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if worker.process.poll() is not None:
+            raise RuntimeError(f"worker {worker.name} exited at start:\n{worker.log()}")
+        replies = celery_app.control.ping(destination=[worker.name], timeout=0.5) or []
+        if any(worker.name in reply for reply in replies):
+            return
+    worker.stop()
+    raise RuntimeError(f"worker {worker.name} did not answer a ping within {WORKER_START_TIMEOUT_S}s:\n{worker.log()}")

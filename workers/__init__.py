@@ -1,0 +1,50 @@
+"""The Celery side: the app factory, tasks, and the upstream API clients.
+
+`celery -A workers worker|beat|flower` finds the app through `workers.app`, built on first access
+from the environment (the process's composition root). Code and tests that hold a `Settings`
+call `create_celery(settings)` instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery
+from celery.signals import worker_process_init
+
+from shared.settings import Settings
+
+TASK_MODULES = ["workers.system"]
+
+_app_from_env: Celery | None = None
+
+
+def create_celery(settings: Settings) -> Celery:
+    """A Celery app configured from `settings`, with the worker context attached."""
+    import celeryconfig
+    from workers.context import WorkerContext
+
+    app = Celery("navai", set_as_current=True)
+    app.conf.update(celeryconfig.build_config(settings))
+    app.navai_context = WorkerContext(settings)  # type: ignore[attr-defined]
+    app.conf.include = TASK_MODULES
+    app.loader.import_default_modules()
+    for module in TASK_MODULES:
+        __import__(module)
+    return app
+
+
+@worker_process_init.connect
+def _after_fork(**_kwargs: Any) -> None:
+    if _app_from_env is not None:
+        _app_from_env.navai_context.after_fork()  # type: ignore[attr-defined]
+
+
+def __getattr__(name: str) -> Celery:
+    """`workers.app`: the app of this process, built once from the environment."""
+    global _app_from_env
+    if name not in ("app", "celery"):
+        raise AttributeError(name)
+    if _app_from_env is None:
+        _app_from_env = create_celery(Settings.from_env())
+    return _app_from_env

@@ -1,0 +1,51 @@
+"""What a worker process needs at run time: settings, database sessions, Redis.
+
+Built lazily inside each worker process: a database engine or socket made before the prefork pool
+forks would be shared by the children, which corrupts connections.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+
+import redis
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from shared.db import make_engine, make_session_factory
+from shared.progress import ProgressStore
+from shared.redis_client import make_redis
+from shared.settings import Settings
+
+
+class WorkerContext:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._pid = os.getpid()
+
+    def _reset_if_forked(self) -> None:
+        if os.getpid() != self._pid:
+            for name in ("engine", "session_factory", "redis", "progress"):
+                self.__dict__.pop(name, None)
+            self._pid = os.getpid()
+
+    @cached_property
+    def engine(self) -> Engine:
+        return make_engine(self.settings.database_url)
+
+    @cached_property
+    def session_factory(self) -> sessionmaker[Session]:
+        return make_session_factory(self.engine)
+
+    @cached_property
+    def redis(self) -> redis.Redis:
+        return make_redis(self.settings.redis_url)
+
+    @cached_property
+    def progress(self) -> ProgressStore:
+        return ProgressStore(self.redis)
+
+    def after_fork(self) -> None:
+        """Drop what the parent process built; the child builds its own on first use."""
+        self._reset_if_forked()
