@@ -1,0 +1,104 @@
+"""HTTP to upstream APIs: timeouts on every request, retries with backoff and jitter, the shared
+rate limit before every attempt, and `Retry-After` honoured.
+
+Retried: timeouts, connection errors, 429 and 5xx. Any other status is returned to the caller,
+which knows what a 401 or a 404 means for its API.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import requests
+
+from shared.ratelimit import RateLimiter
+
+CONNECT_TIMEOUT_S = 10.0
+READ_TIMEOUT_S = 60.0
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+class UpstreamError(Exception):
+    """An upstream answered wrongly or not at all. `retryable` says whether trying later may help."""
+
+    retryable = False
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class UpstreamUnavailable(UpstreamError):
+    """Timeout, connection error, 429 or 5xx, still so after every attempt."""
+
+    retryable = True
+
+
+class UpstreamRejected(UpstreamError):
+    """The upstream refused the request (bad credentials, bad request): retrying will not help."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 3
+    base_delay_s: float = 1.0
+    max_delay_s: float = 30.0
+    max_retry_after_s: float = 60.0
+    connect_timeout_s: float = CONNECT_TIMEOUT_S
+    read_timeout_s: float = READ_TIMEOUT_S
+
+    def backoff_s(self, attempt: int) -> float:
+        """Exponential backoff with full jitter: attempt 1 waits up to base, 2 up to 2*base, ..."""
+        ceiling = min(self.max_delay_s, self.base_delay_s * (2 ** (attempt - 1)))
+        return random.uniform(ceiling / 2, ceiling)
+
+
+def request_with_retries(http: requests.Session, method: str, url: str, *, policy: RetryPolicy,
+                         limiter: RateLimiter | None = None, sleep: Callable[[float], None] = time.sleep,
+                         describe: str = "", **kwargs: Any) -> requests.Response:
+    """Send the request, retrying what may pass; return the first non-retryable response."""
+    what = describe or f"{method} {url}"
+    last_error: UpstreamUnavailable | None = None
+    for attempt in range(1, policy.attempts + 1):
+        if limiter is not None:
+            limiter.acquire()
+        try:
+            response = http.request(method, url, timeout=(policy.connect_timeout_s, policy.read_timeout_s),
+                                    **kwargs)
+        except (requests.Timeout, requests.ConnectionError) as exc:
+            last_error = UpstreamUnavailable(f"{what}: {type(exc).__name__} (attempt {attempt}/{policy.attempts})")
+            delay_s = policy.backoff_s(attempt)
+        else:
+            if response.status_code not in RETRY_STATUSES:
+                return response
+            last_error = UpstreamUnavailable(
+                f"{what}: HTTP {response.status_code} (attempt {attempt}/{policy.attempts})", response.status_code)
+            delay_s = retry_after_s(response, policy) or policy.backoff_s(attempt)
+            response.close()
+        if attempt < policy.attempts:
+            sleep(delay_s)
+    assert last_error is not None
+    raise last_error
+
+
+def retry_after_s(response: requests.Response, policy: RetryPolicy) -> float | None:
+    """Seconds from `Retry-After` (seconds or an HTTP date), else `X-Rate-Limit-Reset`, capped."""
+    header = response.headers.get("Retry-After") or response.headers.get("X-Rate-Limit-Reset")
+    if not header:
+        return None
+    header = header.strip()
+    try:
+        seconds = float(header)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(header)
+        except (TypeError, ValueError):
+            return None
+        seconds = (when - datetime.now(timezone.utc)).total_seconds()
+    return max(0.0, min(seconds, policy.max_retry_after_s))
