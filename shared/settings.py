@@ -99,7 +99,7 @@ class Settings:
         return cls(**values).checked()
 
     def checked(self) -> "Settings":
-        """Validate; outside production, stand in a random secret where none is set."""
+        """Validate formats and ranges; raise `ConfigError` naming the variable."""
         if self.navai_env not in KNOWN_ENVS:
             raise ConfigError(f"NAVAI_ENV must be one of {', '.join(KNOWN_ENVS)}, got {self.navai_env!r}")
         if self.hemis_page_size < 1 or self.hemis_page_size > 200:
@@ -111,6 +111,14 @@ class Settings:
                               "or a running task would be delivered a second time")
         if self.jwt_secret_key and len(self.jwt_secret_key) < MIN_SECRET_LENGTH:
             raise ConfigError(f"JWT_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters long")
+        return self
+
+    def with_api_secrets(self) -> "Settings":
+        """What the API needs on top: a JWT secret. Workers and beat do without one.
+
+        Missing in production: a clear `ConfigError`. Elsewhere a random key stands in for this
+        process only (`make run` writes a shared one to .env so that every process agrees).
+        """
         if self.jwt_secret_key:
             return self
         if self.is_production:
