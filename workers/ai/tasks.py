@@ -155,13 +155,14 @@ def evaluate(provider: Provider, prompt: Prompt, source: AnalysisInput, deadline
     """Ask the model; an answer that does not validate is asked for once more, with the reason."""
     try:
         return parse_answer(provider.complete_json(prompt, deadline), source.criteria, source.max_score)
-    except InvalidAnswer as first:
-        log.warning("invalid model answer, asking again: %s", first)
-        retry_prompt = with_correction(prompt, str(first))
+    except InvalidAnswer as exc:
+        first_reason = str(exc)
+    log.warning("invalid model answer, asking again: %s", first_reason)
     try:
-        return parse_answer(provider.complete_json(retry_prompt, deadline), source.criteria, source.max_score)
+        return parse_answer(provider.complete_json(with_correction(prompt, first_reason), deadline),
+                            source.criteria, source.max_score)
     except InvalidAnswer as second:
-        raise InvalidAnswer(f"the model's answer was invalid twice: {second} (first: {first})") from second
+        raise InvalidAnswer(f"the model's answer was invalid twice: {second} (first: {first_reason})") from second
 
 
 def _delete_audio(audio: Any) -> None:
