@@ -14,7 +14,7 @@ from typing import Any
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 from flask_jwt_extended import jwt_required
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
@@ -44,6 +44,15 @@ class CallsQuery(BaseModel):
     employeeId: int | None = None  # noqa: N815
     status: AiStatus | None = None
     organizationId: int | None = None  # noqa: N815 - read by current_organization_id (SUPERADMIN)
+
+
+    @field_validator("from_", "to", mode="before")
+    @classmethod
+    def _date_or_moment(cls, value: object) -> object:
+        """`2024-05-01` is a day; anything longer is an ISO moment (naive = UTC)."""
+        if isinstance(value, str) and len(value.strip()) == len("YYYY-MM-DD"):
+            return date.fromisoformat(value.strip())
+        return datetime.fromisoformat(value.strip()) if isinstance(value, str) else value
 
 
 class ReprocessQuery(BaseModel):
