@@ -25,6 +25,7 @@ import json
 import os
 import re
 import threading
+import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -71,6 +72,7 @@ class AiSimulator:
         self._requests: list[RecordedRequest] = []
         self.camel_case = False
         self.segments_override: list[dict[str, Any]] | None = None
+        self.latency_s: dict[str, float] = {}  # per target, to model real processing time (benchmarks)
         self._server = ThreadingHTTPServer((host, port), _handler_for(self))
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
@@ -97,6 +99,7 @@ class AiSimulator:
             self._requests.clear()
             self.camel_case = False
             self.segments_override = None
+            self.latency_s = {}
 
     def fail_next(self, target: str, status: int, times: int = 1, retry_after: str | None = None) -> None:
         with self._lock:
@@ -234,6 +237,7 @@ def _handler_for(sim: AiSimulator) -> type[BaseHTTPRequestHandler]:
 
         # --- helpers ---------------------------------------------------------------------
         def _fault(self, target: str) -> bool:
+            time.sleep(sim.latency_s.get(target, 0.0))
             fault = sim.take_fault(target)
             if fault is None:
                 return False
