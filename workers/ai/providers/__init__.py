@@ -16,7 +16,7 @@ from workers.ai.config import PROVIDER_GEMINI, PROVIDER_OPENAI, model_name
 from workers.ai.errors import AiFailure, body_excerpt
 from workers.ai.limits import Deadline
 from workers.ai.prompt import Prompt
-from workers.upstream_http import RetryPolicy
+from workers.upstream_http import RetryPolicy, request_with_retries
 
 LLM_ATTEMPTS = 3
 LLM_BASE_DELAY_S = 1.0
@@ -33,16 +33,37 @@ class Provider(Protocol):
         """The model's answer text (meant to be JSON matching `prompt.schema`)."""
 
 
+class HttpProvider:
+    """What both providers share: one endpoint, a key, a model, the shared rate limit, retries."""
+
+    name = ""
+    label = ""  # how failure reasons name the upstream
+
+    def __init__(self, http: requests.Session, url: str, api_key: str, model: str,
+                 limiter: RateLimiter | None) -> None:
+        self._http = http
+        self._url = url
+        self._api_key = api_key
+        self._model = model
+        self._limiter = limiter
+
+    def _post(self, body: dict, headers: dict[str, str], deadline: Deadline) -> dict:  # type: ignore[type-arg]
+        response = request_with_retries(self._http, "POST", self._url, policy=retry_policy(deadline),
+                                        limiter=self._limiter, describe=self.label, json=body, headers=headers)
+        return json_body(response, self.label)
+
+
 def make_provider(settings: Settings, http: requests.Session, limiter: RateLimiter | None) -> Provider:
     from workers.ai.providers.gemini import GeminiProvider
     from workers.ai.providers.openai_compat import OpenAICompatibleProvider
 
     provider = settings.ai_provider.strip().lower()
     if provider == PROVIDER_GEMINI:
-        return GeminiProvider(http, settings.gemini_api_url, settings.gemini_api_key, model_name(settings), limiter)
+        return GeminiProvider(http, GeminiProvider.endpoint(settings.gemini_api_url, model_name(settings)),
+                              settings.gemini_api_key, model_name(settings), limiter)
     if provider == PROVIDER_OPENAI:
-        return OpenAICompatibleProvider(http, settings.openai_base_url, settings.openai_api_key,
-                                        model_name(settings), limiter)
+        return OpenAICompatibleProvider(http, OpenAICompatibleProvider.endpoint(settings.openai_base_url),
+                                        settings.openai_api_key, model_name(settings), limiter)
     raise AiFailure(f"unknown AI_PROVIDER {settings.ai_provider!r}")
 
 

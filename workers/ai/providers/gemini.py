@@ -10,28 +10,22 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-import requests
-
-from shared.ratelimit import RateLimiter
 from workers.ai.errors import InvalidAnswer
 from workers.ai.limits import Deadline
 from workers.ai.prompt import Prompt
-from workers.ai.providers import LLM_TEMPERATURE, json_body, retry_policy
-from workers.upstream_http import request_with_retries
+from workers.ai.providers import LLM_TEMPERATURE, HttpProvider
 
 # Schema keywords Gemini's responseSchema understands; the rest of JSON Schema is left out.
 _GEMINI_SCHEMA_KEYS = ("description", "minimum", "maximum", "required", "enum", "format")
 
 
-class GeminiProvider:
+class GeminiProvider(HttpProvider):
     name = "gemini"
+    label = "Gemini generateContent"
 
-    def __init__(self, http: requests.Session, api_url: str, api_key: str, model: str,
-                 limiter: RateLimiter | None) -> None:
-        self._http = http
-        self._url = f"{api_url.rstrip('/')}/models/{quote(model, safe='')}:generateContent"
-        self._api_key = api_key
-        self._limiter = limiter
+    @staticmethod
+    def endpoint(api_url: str, model: str) -> str:
+        return f"{api_url.rstrip('/')}/models/{quote(model, safe='')}:generateContent"
 
     def complete_json(self, prompt: Prompt, deadline: Deadline) -> str:
         body = {
@@ -43,10 +37,7 @@ class GeminiProvider:
                 "responseSchema": gemini_schema(prompt.schema),
             },
         }
-        response = request_with_retries(
-            self._http, "POST", self._url, policy=retry_policy(deadline), limiter=self._limiter,
-            describe="Gemini generateContent", json=body, headers={"x-goog-api-key": self._api_key})
-        return answer_text(json_body(response, "Gemini"))
+        return answer_text(self._post(body, {"x-goog-api-key": self._api_key}, deadline))
 
 
 def answer_text(body: dict[str, Any]) -> str:

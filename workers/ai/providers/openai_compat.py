@@ -9,28 +9,21 @@ from __future__ import annotations
 
 from typing import Any
 
-import requests
-
-from shared.ratelimit import RateLimiter
 from workers.ai.errors import InvalidAnswer
 from workers.ai.limits import Deadline
 from workers.ai.prompt import Prompt
-from workers.ai.providers import LLM_TEMPERATURE, json_body, retry_policy
-from workers.upstream_http import request_with_retries
+from workers.ai.providers import LLM_TEMPERATURE, HttpProvider
 
 SCHEMA_NAME = "call_evaluation"
 
 
-class OpenAICompatibleProvider:
+class OpenAICompatibleProvider(HttpProvider):
     name = "openai"
+    label = "chat completions"
 
-    def __init__(self, http: requests.Session, base_url: str, api_key: str, model: str,
-                 limiter: RateLimiter | None) -> None:
-        self._http = http
-        self._url = f"{base_url.rstrip('/')}/chat/completions"
-        self._api_key = api_key
-        self._model = model
-        self._limiter = limiter
+    @staticmethod
+    def endpoint(base_url: str) -> str:
+        return f"{base_url.rstrip('/')}/chat/completions"
 
     def complete_json(self, prompt: Prompt, deadline: Deadline) -> str:
         body = {
@@ -42,10 +35,7 @@ class OpenAICompatibleProvider:
                                 "json_schema": {"name": SCHEMA_NAME, "strict": True, "schema": prompt.schema}},
         }
         headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
-        response = request_with_retries(
-            self._http, "POST", self._url, policy=retry_policy(deadline), limiter=self._limiter,
-            describe="chat completions", json=body, headers=headers)
-        return answer_text(json_body(response, "the OpenAI-compatible endpoint"))
+        return answer_text(self._post(body, headers, deadline))
 
 
 def answer_text(body: dict[str, Any]) -> str:
