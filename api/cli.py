@@ -86,5 +86,8 @@ def list_users(organization_id: int | None) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from api.criteria_cli import criteria_cli
+
     app.cli.add_command(orgs_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(criteria_cli)

@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from devstack.ai_upstream import start_ai_simulator
 from devstack.processes import ProcessGroup
 
 UpstreamStarter = Callable[[ProcessGroup, dict[str, str], Path], list[str]]
 
-STARTERS: list[UpstreamStarter] = []
+STARTERS: list[UpstreamStarter] = [start_ai_simulator]
 
 
 def start_upstreams(group: ProcessGroup, env: dict[str, str], workdir: Path) -> list[str]:

@@ -28,6 +28,7 @@ DEFAULT_HEMIS_RATE_LIMIT_PER_S = 1.0
 DEFAULT_SIPUNI_RATE_LIMIT_PER_S = 8.0
 DEFAULT_JWT_EXPIRES_S = 3600
 DEFAULT_STT_LANGUAGE = "uz"
+DEFAULT_STT_RATE_LIMIT_PER_S = 1.0
 MIN_SECRET_LENGTH = 16
 # Every task ends within the hard limit; a message a dead worker held goes back to the queue after
 # the visibility timeout, which must therefore be longer than the longest task.
@@ -74,6 +75,7 @@ class Settings:
     flower_basic_auth: str = ""
     celery_task_time_limit_s: int = DEFAULT_TASK_TIME_LIMIT_S
     celery_visibility_timeout_s: int = DEFAULT_VISIBILITY_TIMEOUT_S
+    stt_rate_limit: float = DEFAULT_STT_RATE_LIMIT_PER_S
     secrets_generated: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -104,8 +106,9 @@ class Settings:
             raise ConfigError(f"NAVAI_ENV must be one of {', '.join(KNOWN_ENVS)}, got {self.navai_env!r}")
         if self.hemis_page_size < 1 or self.hemis_page_size > 200:
             raise ConfigError("HEMIS_PAGE_SIZE must be between 1 and 200 (HEMIS caps pages at 200)")
-        if self.hemis_rate_limit < 0 or self.sipuni_rate_limit < 0 or self.ai_rate_limit < 0:
-            raise ConfigError("rate limits (HEMIS_RATE_LIMIT, SIPUNI_RATE_LIMIT, AI_RATE_LIMIT) must be >= 0")
+        if min(self.hemis_rate_limit, self.sipuni_rate_limit, self.ai_rate_limit, self.stt_rate_limit) < 0:
+            raise ConfigError("rate limits (HEMIS_RATE_LIMIT, SIPUNI_RATE_LIMIT, AI_RATE_LIMIT, STT_RATE_LIMIT) "
+                              "must be >= 0")
         if self.celery_visibility_timeout_s <= self.celery_task_time_limit_s:
             raise ConfigError("CELERY_VISIBILITY_TIMEOUT_S must be longer than CELERY_TASK_TIME_LIMIT_S, "
                               "or a running task would be delivered a second time")

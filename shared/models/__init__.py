@@ -1,5 +1,15 @@
 """SQLAlchemy 2.0 models, one module per domain; importing this package registers them all."""
 
+from shared.models.ai import (
+    AI_STATUSES,
+    MAX_SCORE_BY_MODE,
+    AiStatus,
+    CallScore,
+    Criterion,
+    ScoringMode,
+    TranscriptSegment,
+    Violation,
+)
 from shared.models.base import Base, JSONType, UTCDateTime, utcnow
 from shared.models.calls import Call
 from shared.models.platform import (
@@ -13,6 +23,8 @@ from shared.models.platform import (
 )
 
 __all__ = [
+    "AI_STATUSES", "MAX_SCORE_BY_MODE", "AiStatus", "CallScore", "Criterion", "ScoringMode",
+    "TranscriptSegment", "Violation",
     "ADMIN_ROLES", "FINISHED_STATUSES", "Base", "Call", "JSONType", "Organization", "Role",
     "RunStatus", "SyncRun", "UTCDateTime", "User", "utcnow",
 ]

@@ -42,6 +42,8 @@ class Organization(Base):
     sipuni_user: Mapped[str | None] = mapped_column(String(32))
     # Needed in clear to sign requests; keep the database private.
     sipuni_secret: Mapped[str | None] = mapped_column(String(200))
+    # Maximum score of a call criterion: TEN (0..10) or HUNDRED (0..100); see shared.models.ai.
+    scoring_mode: Mapped[str] = mapped_column(String(16), default="TEN", server_default="TEN")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     users: Mapped[list["User"]] = relationship(back_populates="organization")

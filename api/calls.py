@@ -1,0 +1,186 @@
+"""Calls of the caller's organization with their AI results, and reprocessing.
+
+`GET /calls` (filters: from, to, employeeId, status = AI status; page, limit), `GET /calls/<id>`
+(transcript, scores, violations, summary), `POST /calls/<id>/reprocess` and
+`POST /calls/reprocess?status=...` (admins). An EMPLOYEE sees only their own calls; a call of
+another organization answers 404, as if it did not exist.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+
+from flask import Blueprint, jsonify
+from flask.typing import ResponseReturnValue
+from flask_jwt_extended import jwt_required
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.orm import Session
+
+from api.errors import ApiError
+from api.roles import admin_required, current_organization_id, current_role, current_user_id
+from api.services import services
+from api.validation import parse_query
+from shared.db import session_scope
+from shared.models import AiStatus, Call, CallScore, Criterion, Role, TranscriptSegment, Violation
+
+bp = Blueprint("calls", __name__, url_prefix="/calls")
+
+TASK_PROCESS_CALL = "ai.process_call"  # sent by name: the API never imports worker code
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+DEFAULT_BATCH = 500
+MAX_BATCH = 5000
+
+
+class CallsQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    page: int = Field(1, ge=1)
+    limit: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
+    from_: datetime | date | None = Field(None, alias="from")
+    to: datetime | date | None = None
+    employeeId: int | None = None  # noqa: N815
+    status: AiStatus | None = None
+    organizationId: int | None = None  # noqa: N815 - read by current_organization_id (SUPERADMIN)
+
+
+    @field_validator("from_", "to", mode="before")
+    @classmethod
+    def _date_or_moment(cls, value: object) -> object:
+        """`2024-05-01` is a day; anything longer is an ISO moment (naive = UTC)."""
+        if isinstance(value, str) and len(value.strip()) == len("YYYY-MM-DD"):
+            return date.fromisoformat(value.strip())
+        return datetime.fromisoformat(value.strip()) if isinstance(value, str) else value
+
+
+class ReprocessQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: AiStatus
+    limit: int = Field(DEFAULT_BATCH, ge=1, le=MAX_BATCH)
+    organizationId: int | None = None  # noqa: N815
+
+
+@bp.get("")
+@jwt_required()
+def list_calls() -> ResponseReturnValue:
+    query = parse_query(CallsQuery)
+    statement = _filtered(query)
+    with session_scope(services().session_factory) as session:
+        total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+        page = session.scalars(statement.order_by(Call.started_at.desc().nulls_last(), Call.id.desc())
+                               .offset((query.page - 1) * query.limit).limit(query.limit))
+        calls = [call_as_dict(call) for call in page]
+    return jsonify({"success": True, "calls": calls, "page": query.page, "limit": query.limit, "total": total})
+
+
+@bp.get("/<int:call_id>")
+@jwt_required()
+def get_call(call_id: int) -> ResponseReturnValue:
+    with session_scope(services().session_factory) as session:
+        call = _visible_call(session, call_id)
+        body = {**call_as_dict(call), "transcript": call.transcript, "segments": _segments(session, call_id),
+                "scores": _scores(session, call_id), "violations": _violations(session, call_id)}
+    return jsonify({"success": True, "call": body})
+
+
+@bp.post("/<int:call_id>/reprocess")
+@admin_required
+def reprocess_one(call_id: int) -> ResponseReturnValue:
+    with session_scope(services().session_factory) as session:
+        call = _visible_call(session, call_id)
+        call.ai_status, call.ai_error = AiStatus.PENDING.value, None
+    task = services().celery.send_task(TASK_PROCESS_CALL, args=[call_id])
+    return jsonify({"success": True, "callId": call_id, "taskId": task.id}), 202
+
+
+@bp.post("/reprocess")
+@admin_required
+def reprocess_batch() -> ResponseReturnValue:
+    query = parse_query(ReprocessQuery)
+    organization_id = current_organization_id()
+    with session_scope(services().session_factory) as session:
+        call_ids = _claim_for_reprocess(session, organization_id, query.status.value, query.limit)
+    task_ids = [services().celery.send_task(TASK_PROCESS_CALL, args=[call_id]).id for call_id in call_ids]
+    return jsonify({"success": True, "status": query.status.value, "count": len(call_ids), "callIds": call_ids,
+                    "taskIds": task_ids}), 202
+
+
+def _claim_for_reprocess(session: Session, organization_id: int, status: str, limit: int) -> list[int]:
+    """Put up to `limit` calls of `status` back to pending in one statement and return their ids:
+    two admins clicking at once never enqueue a call twice."""
+    candidates = (select(Call.id).where(Call.organization_id == organization_id, Call.ai_status == status)
+                  .order_by(Call.id).limit(limit))
+    statement = (update(Call).where(Call.id.in_(candidates.scalar_subquery()), Call.ai_status == status)
+                 .values(ai_status=AiStatus.PENDING.value, ai_error=None).returning(Call.id)
+                 .execution_options(synchronize_session=False))
+    return sorted(session.scalars(statement))
+
+
+def _filtered(query: CallsQuery) -> Select[tuple[Call]]:
+    statement = select(Call).where(Call.organization_id == current_organization_id())
+    employee_id = query.employeeId
+    if current_role() == Role.EMPLOYEE.value:
+        if employee_id is not None and employee_id != current_user_id():
+            raise ApiError(403, "An employee can only see their own calls")
+        employee_id = current_user_id()
+    if employee_id is not None:
+        statement = statement.where(Call.employee_id == employee_id)
+    if query.status is not None:
+        statement = statement.where(Call.ai_status == query.status.value)
+    if query.from_ is not None:
+        statement = statement.where(Call.started_at >= _moment(query.from_, end_of_day=False))
+    if query.to is not None:
+        statement = statement.where(Call.started_at < _moment(query.to, end_of_day=True))
+    return statement
+
+
+def _moment(value: datetime | date, *, end_of_day: bool) -> datetime:
+    """A date means the whole day (UTC): `to=2024-05-01` includes all of May 1st."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    moment = datetime.combine(value, time.min, tzinfo=timezone.utc)
+    return moment + timedelta(days=1) if end_of_day else moment
+
+
+def _visible_call(session: Session, call_id: int) -> Call:
+    call = session.get(Call, call_id)
+    visible = call is not None and call.organization_id == current_organization_id()
+    if visible and current_role() == Role.EMPLOYEE.value:
+        visible = call.employee_id == current_user_id()  # type: ignore[union-attr]
+    if not visible:
+        raise ApiError(404, f"Call {call_id} not found")
+    return call  # type: ignore[return-value]
+
+
+def call_as_dict(call: Call) -> dict[str, Any]:
+    return {
+        "id": call.id, "externalId": call.external_id, "employeeId": call.employee_id,
+        "direction": call.direction, "status": call.status,
+        "startedAt": call.started_at.isoformat() if call.started_at else None,
+        "fromNumber": call.from_number, "toNumber": call.to_number,
+        "callDurationS": call.call_duration_s, "talkDurationS": call.talk_duration_s,
+        "hasRecording": bool(call.recording_path),
+        "aiStatus": call.ai_status, "aiError": call.ai_error,
+        "overallScore": call.overall_score, "summary": call.summary,
+    }
+
+
+def _segments(session: Session, call_id: int) -> list[dict[str, Any]]:
+    rows = session.scalars(select(TranscriptSegment).where(TranscriptSegment.call_id == call_id)
+                           .order_by(TranscriptSegment.position))
+    return [{"speaker": s.speaker, "text": s.text, "startMs": s.start_ms, "endMs": s.end_ms} for s in rows]
+
+
+def _scores(session: Session, call_id: int) -> list[dict[str, Any]]:
+    rows = session.execute(select(CallScore, Criterion.name).join(Criterion, Criterion.id == CallScore.criterion_id)
+                           .where(CallScore.call_id == call_id).order_by(CallScore.criterion_id))
+    return [{"criterionId": score.criterion_id, "criterionName": name, "score": score.score,
+             "maxScore": score.max_score, "weight": score.weight} for score, name in rows]
+
+
+def _violations(session: Session, call_id: int) -> list[dict[str, Any]]:
+    rows = session.scalars(select(Violation).where(Violation.call_id == call_id).order_by(Violation.position))
+    return [{"description": v.description, "timestamp": v.timestamp, "timestampMs": v.timestamp_ms} for v in rows]

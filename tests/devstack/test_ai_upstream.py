@@ -1,0 +1,56 @@
+"""`make run` fakes AI only when asked, and then points the system at a simulator that answers."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import requests
+
+from devstack.ai_upstream import start_ai_simulator
+from devstack.processes import ProcessGroup
+from tests.support.workers import PROJECT_ROOT
+
+START_WAIT_S = 20.0
+
+
+def test_without_ai_simulator_nothing_is_faked(tmp_path):
+    group = ProcessGroup(cwd=PROJECT_ROOT, env={})
+    env: dict[str, str] = {}
+    lines = start_ai_simulator(group, env, tmp_path)
+    assert env == {} and group.processes == {}
+    assert "not configured" in lines[0]
+
+
+def test_a_configured_provider_wins_over_ai_simulator(tmp_path):
+    group = ProcessGroup(cwd=PROJECT_ROOT, env={})
+    env = {"AI_SIMULATOR": "1", "STT_API_URL": "https://stt.example.test", "AI_PROVIDER": "gemini"}
+    lines = start_ai_simulator(group, env, tmp_path)
+    assert group.processes == {} and env["STT_API_URL"] == "https://stt.example.test"
+    assert "ignored" in lines[0]
+
+
+def test_ai_simulator_starts_the_fake_and_points_the_settings_at_it(tmp_path):
+    env = {**os.environ, "AI_SIMULATOR": "1"}
+    env.pop("STT_API_URL", None)
+    env.pop("AI_PROVIDER", None)
+    group = ProcessGroup(cwd=PROJECT_ROOT, env=env)
+    try:
+        lines = start_ai_simulator(group, env, tmp_path)
+        assert "SIMULATED" in lines[0] and env["AI_PROVIDER"] == "openai"
+        response = _post_when_up(env["STT_API_URL"])
+        assert response.status_code == 200 and response.json()["segments"]
+    finally:
+        group.stop_all()
+
+
+def _post_when_up(url: str) -> requests.Response:
+    deadline = time.monotonic() + START_WAIT_S
+    while True:
+        try:
+            return requests.post(url, files={"file": ("a.wav", b"RIFF....", "audio/wav")},
+                                 data={"diarization": "true", "language": "uz"}, timeout=2)
+        except requests.ConnectionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)

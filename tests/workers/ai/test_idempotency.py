@@ -1,0 +1,56 @@
+"""A task delivered twice, or run again, replaces its own results and never doubles them."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from shared.models import CallScore, TranscriptSegment, Violation
+from tests.support.calls import make_call, make_criteria
+from tests.workers.ai.conftest import process, wait_for_calls
+
+TASK_WAIT_S = 30
+
+
+def _counts(db, call_id):
+    db.expire_all()
+    return tuple(db.scalar(select(func.count()).select_from(model).where(model.call_id == call_id))
+                 for model in (TranscriptSegment, CallScore, Violation))
+
+
+def test_duplicate_deliveries_of_the_same_tasks_do_not_duplicate_results(db, engine, settings, make_user,
+                                                                         celery_app, sim, ai_settings, ai_worker):
+    org = make_user("ADMIN").organization
+    make_criteria(db, org, ("Greeting", 1), ("Needs discovery", 2), ("Closing", 1))
+    call = make_call(db, settings, org.id)
+    ai_worker(ai_settings("gemini"), concurrency=2)
+    process(celery_app, call.id)
+    first = wait_for_calls(engine, [call.id])[call.id]
+    assert first.ai_status == "done", first.ai_error
+    counts = _counts(db, call.id)
+    assert counts[0] >= 2 and counts[1:] == (3, 1)
+
+    # Both analyses run at once on the two pool processes, as a redelivery racing the original would.
+    analyses = [celery_app.send_task("ai.analyze", args=[call.id]) for _ in range(2)]
+    transcription = celery_app.send_task("ai.transcribe", args=[call.id])
+    results = [a.get(timeout=TASK_WAIT_S) for a in analyses]
+    chained = celery_app.AsyncResult(transcription.get(timeout=TASK_WAIT_S)["taskId"]).get(timeout=TASK_WAIT_S)
+
+    assert [r["status"] for r in results] + [chained["status"]] == ["done", "done", "done"]
+    assert _counts(db, call.id) == counts
+    assert len(sim.requests("stt")) == 2 and len(sim.requests("gemini")) == 4
+
+
+def test_process_call_sent_again_for_a_done_call_does_nothing(db, engine, settings, make_user, celery_app, sim,
+                                                             ai_settings, ai_worker):
+    org = make_user("ADMIN").organization
+    make_criteria(db, org, ("Greeting", 1))
+    call = make_call(db, settings, org.id)
+    ai_worker(ai_settings("openai"))
+    process(celery_app, call.id)
+    assert wait_for_calls(engine, [call.id])[call.id].ai_status == "done"
+
+    again = celery_app.send_task("ai.process_call", args=[call.id]).get(timeout=TASK_WAIT_S)
+
+    assert again["status"] == "done" and "reprocess" in again["note"]
+    assert len(sim.requests("stt")) == 1 and len(sim.requests("openai")) == 1
+    assert _counts(db, call.id)[1] == 1
