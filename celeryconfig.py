@@ -20,7 +20,6 @@ TASK_ROUTES = {
     "ai.*": {"queue": "ai"},
     "system.*": {"queue": "default"},
 }
-SOFT_LIMIT_MARGIN_S = 30
 RESULT_EXPIRES_S = 24 * 3600
 WORKER_MAX_TASKS_PER_CHILD = 500
 
@@ -52,7 +51,7 @@ def build_config(settings: Settings) -> dict[str, Any]:
         "worker_prefetch_multiplier": 1,
         "task_track_started": True,
         "task_time_limit": hard_limit_s,
-        "task_soft_time_limit": max(1, hard_limit_s - SOFT_LIMIT_MARGIN_S),
+        "task_soft_time_limit": settings.celery_soft_time_limit_s,
         "worker_max_tasks_per_child": WORKER_MAX_TASKS_PER_CHILD,
         "worker_send_task_events": True,
         "task_send_sent_event": True,

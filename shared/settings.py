@@ -34,6 +34,8 @@ MIN_SECRET_LENGTH = 16
 # the visibility timeout, which must therefore be longer than the longest task.
 DEFAULT_TASK_TIME_LIMIT_S = 300
 DEFAULT_VISIBILITY_TIMEOUT_S = 360
+SOFT_LIMIT_MIN_MARGIN_S = 3
+SOFT_LIMIT_MAX_MARGIN_S = 30
 
 
 class ConfigError(RuntimeError):
@@ -81,6 +83,14 @@ class Settings:
     @property
     def is_production(self) -> bool:
         return self.navai_env == ENV_PRODUCTION
+
+    @property
+    def celery_soft_time_limit_s(self) -> int:
+        """The soft limit: a margin under the hard limit, for the task to record its outcome.
+        The margin is a sixth of the hard limit, kept within 3..30 s, so short limits (tests) work too."""
+        hard_s = self.celery_task_time_limit_s
+        margin_s = max(SOFT_LIMIT_MIN_MARGIN_S, min(SOFT_LIMIT_MAX_MARGIN_S, hard_s // 6))
+        return max(1, hard_s - margin_s)
 
     @property
     def data_path(self) -> Path:

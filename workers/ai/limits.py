@@ -1,10 +1,9 @@
 """Time budgets of the AI tasks.
 
-AI tasks are sent with their own soft limit, a few seconds under the hard limit: the platform's
-soft limit (hard - 30 s) leaves almost nothing when the hard limit is short (tests: 30 s), while
-an STT upload or an LLM answer legitimately takes tens of seconds. The hard limit stays the
-platform's `CELERY_TASK_TIME_LIMIT_S`, so the visibility timeout still exceeds it. Every HTTP
-request is given a read timeout that fits in what is left of the soft limit.
+AI tasks run under the platform's limits (`Settings.celery_soft_time_limit_s` and
+`CELERY_TASK_TIME_LIMIT_S`, which the visibility timeout exceeds). Every HTTP request is given a
+read timeout that fits in what is left of the soft limit, so an STT upload or an LLM answer that
+is slow fails cleanly instead of being cut off mid-write.
 """
 
 from __future__ import annotations
@@ -14,9 +13,6 @@ from dataclasses import dataclass
 
 from shared.settings import Settings
 
-MAX_SOFT_MARGIN_S = 30
-MIN_SOFT_MARGIN_S = 3
-SOFT_MARGIN_RATIO = 6  # margin = hard / 6, within [MIN, MAX]
 MIN_READ_TIMEOUT_S = 2.0
 
 
@@ -31,9 +27,7 @@ class TaskLimits:
 
 
 def ai_task_limits(settings: Settings) -> TaskLimits:
-    hard_s = settings.celery_task_time_limit_s
-    margin_s = max(MIN_SOFT_MARGIN_S, min(MAX_SOFT_MARGIN_S, hard_s // SOFT_MARGIN_RATIO))
-    return TaskLimits(soft_s=max(1, hard_s - margin_s), hard_s=hard_s)
+    return TaskLimits(soft_s=settings.celery_soft_time_limit_s, hard_s=settings.celery_task_time_limit_s)
 
 
 class Deadline:

@@ -15,7 +15,6 @@ from typing import Any
 import requests
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
-from celery.signals import worker_init
 
 from shared.models import AiStatus
 from shared.ratelimit import RateLimiter
@@ -50,20 +49,6 @@ STARTABLE_STATUSES = frozenset({AiStatus.PENDING.value, AiStatus.FAILED.value, A
                                 AiStatus.SKIPPED.value})
 STT_LIMITER_NAME = "stt"
 DEADLINE_MARGIN_S = 2.0  # keep time to record the outcome before the soft limit strikes
-
-
-@worker_init.connect
-def _apply_ai_time_limits(sender: Any = None, **_kwargs: Any) -> None:
-    """Give the AI tasks their own soft limit (see workers.ai.limits), in the worker's main process,
-    which is the one that enforces limits."""
-    app = getattr(sender, "app", None)
-    context = getattr(app, "navai_context", None)
-    if context is None:
-        return
-    limits = ai_task_limits(context.settings)
-    for name in (TASK_TRANSCRIBE, TASK_ANALYZE):
-        task = app.tasks[name]
-        task.soft_time_limit, task.time_limit = limits.soft_s, limits.hard_s
 
 
 def _result(call_id: int, status: str, **extra: Any) -> dict[str, Any]:
