@@ -12,7 +12,8 @@ from flask import Flask
 
 from shared.settings import Settings
 
-BLUEPRINT_MODULES = ("api.auth", "api.users", "api.tasks", "api.health", "api.runs", "api.calls", "api.criteria")
+BLUEPRINT_MODULES = ("api.auth", "api.users", "api.tasks", "api.health", "api.runs", "api.calls", "api.criteria",
+                     "api.sipuni")
 
 
 def create_app(settings: Settings | None = None) -> Flask:

@@ -13,6 +13,17 @@ from shared.redis_client import KEY_PREFIX
 RUN_PROGRESS_TTL_S = 7 * 24 * 3600
 MAX_ERRORS_KEPT = 500
 
+# KEYS[1] = finished set, KEYS[2] = progress hash; ARGV = unit, ttl, then field/amount pairs.
+_COUNT_ONCE = """
+local added = redis.call('sadd', KEYS[1], ARGV[1])
+if added == 1 then
+  for i = 3, #ARGV, 2 do redis.call('hincrby', KEYS[2], ARGV[i], ARGV[i + 1]) end
+end
+redis.call('expire', KEYS[1], ARGV[2])
+redis.call('expire', KEYS[2], ARGV[2])
+return {added, redis.call('scard', KEYS[1]), redis.call('hget', KEYS[2], 'total') or ''}
+"""
+
 
 class ProgressStore:
     def __init__(self, client: redis.Redis, ttl_s: int = RUN_PROGRESS_TTL_S) -> None:
@@ -55,6 +66,25 @@ class ProgressStore:
         for field, amount in amounts.items():
             pipe.hincrby(self._key(run_id), field, amount)
         return dict(zip(amounts, (int(v) for v in pipe.execute())))
+
+    def count_once(self, run_id: str, unit: str, amounts: dict[str, int]) -> tuple[bool, int, int | None]:
+        """Count the outcome of one unit of work (e.g. one call) at most once, however often it is
+        delivered: the unit joins the run's set of finished units and, only if it was not there
+        yet, the counters move, atomically. Returns (counted now, finished units, the run's
+        `total` or None while it is not known yet)."""
+        args: list[object] = [unit, self.ttl_s]
+        for field, amount in amounts.items():
+            args.extend([field, amount])
+        added, finished, total = self._client.eval(_COUNT_ONCE, 2, self._finished_key(run_id), self._key(run_id),
+                                                   *args)
+        return bool(int(added)), int(finished), (int(total) if total not in (None, b"", "") else None)
+
+    def finished_count(self, run_id: str) -> int:
+        return int(self._client.scard(self._finished_key(run_id)))
+
+    @staticmethod
+    def _finished_key(run_id: str) -> str:
+        return f"{KEY_PREFIX}run:{run_id}:finished"
 
     def add_error(self, run_id: str, message: str) -> None:
         pipe = self._client.pipeline()

@@ -1,0 +1,234 @@
+"""Sipuni two-step sync endpoints and the all-in-one webhook.
+
+- `POST /sipuni/step1-fetch-csv?limit=500[&from=DD.MM.YYYY&to=DD.MM.YYYY]` (ADMIN/SUPERADMIN)
+- `GET  /sipuni/csv` — the organization's saved export
+- `POST /sipuni/step2-process-recordings[?from=DD.MM.YYYY][&to=DD.MM.YYYY]` — one run per organization
+- `GET  /sipuni/progress` — live counts of the organization's latest step-2 run
+- `POST /sipuni-integration` (header `X-API-Key`) — step 1 then step 2 as a Celery chain
+
+An ADMIN always acts on their own organization; a SUPERADMIN may pass `?organizationId=N`.
+"""
+
+from __future__ import annotations
+
+import hmac
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from flask import Blueprint, jsonify, request, send_file
+from flask.typing import ResponseReturnValue
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
+from sqlalchemy import select
+
+from api.errors import ApiError
+from api.roles import admin_required, current_organization_id, current_user_id
+from api.services import services
+from api.validation import parse_json, parse_query
+from shared.db import session_scope
+from shared.locks import RunLock
+from shared.models import Organization, SyncRun
+from shared.runs import create_run
+from shared.sipuni import KIND_STEP1, KIND_STEP2, csv_path, step1_scope, step2_counts, step2_scope
+
+bp = Blueprint("sipuni", __name__)
+
+DATE_FORMAT = "%d.%m.%Y"
+DEFAULT_LIMIT = 500
+MAX_LIMIT = 200_000  # Sipuni's own cap for /statistic/export/all
+CSV_NOT_FOUND = "CSV file not found. Please run Step 1 first."
+WEBHOOK_KEY_HEADER = "X-API-Key"
+
+
+def _check_day(value: str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    try:
+        datetime.strptime(value, DATE_FORMAT)
+    except ValueError as exc:
+        raise ValueError(f"must be a date as DD.MM.YYYY, e.g. 13.10.2025 (got {value!r})") from exc
+    if len(value) != len("13.10.2025"):
+        raise ValueError(f"must be a date as DD.MM.YYYY with two-digit day and month (got {value!r})")
+    return value
+
+
+def _day(value: str | None) -> date | None:
+    return datetime.strptime(value, DATE_FORMAT).date() if value else None
+
+
+class DateWindow(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+    date_from: str | None = Field(default=None, alias="from")
+    date_to: str | None = Field(default=None, alias="to")
+
+    _days = field_validator("date_from", "date_to")(_check_day)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "DateWindow":
+        first, last = _day(self.date_from), _day(self.date_to)
+        if first and last and first > last:
+            raise ValueError("from must not be after to")
+        return self
+
+
+class Step1Query(DateWindow):
+    limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+
+    @model_validator(mode="after")
+    def _both_dates(self) -> "Step1Query":
+        if bool(self.date_from) != bool(self.date_to):
+            raise ValueError("from and to go together (the date-window export needs both)")
+        return self
+
+
+class WebhookBody(BaseModel):
+    organizationId: StrictInt = Field(ge=1)  # noqa: N815 (the public field name)
+    limit: StrictInt = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+
+def _accepted(task_id: str, run_id: str, **extra: Any) -> ResponseReturnValue:
+    return jsonify({"success": True, "taskId": task_id, "runId": run_id, "statusUrl": f"/runs/{run_id}",
+                    **extra}), 202
+
+
+def _require_organization(organization_id: int) -> None:
+    with session_scope(services().session_factory) as session:
+        if session.get(Organization, organization_id) is None:
+            raise ApiError(404, f"Organization {organization_id} not found")
+
+
+def _new_run(kind: str, organization_id: int, triggered_by: str, scope: str,
+             run_id: str | None = None) -> tuple[str, str]:
+    """Record a run (status running) and show it in the live progress; return (run id, task id)."""
+    run_id, task_id = run_id or str(uuid.uuid4()), str(uuid.uuid4())
+    with session_scope(services().session_factory) as session:
+        create_run(session, run_id, kind, organization_id=organization_id, triggered_by=triggered_by,
+                   task_id=task_id)
+    services().progress.start(run_id, scope, {"kind": kind, "status": "running",
+                                              "organizationId": organization_id, "taskId": task_id})
+    return run_id, task_id
+
+
+def _take_step2_lock(organization_id: int, run_id: str) -> RunLock:
+    lock = RunLock(services().redis, step2_scope(organization_id))
+    holder = lock.acquire(run_id)
+    if holder is not None:
+        raise ApiError(409, "A step-2 run is already in progress for this organization",
+                       extra={"runId": holder, "statusUrl": f"/runs/{holder}"})
+    return lock
+
+
+def _step1_kwargs(run_id: str, organization_id: int, limit: int, window: DateWindow | None,
+                  step2_run_id: str | None = None) -> dict[str, Any]:
+    return {"run_id": run_id, "organization_id": organization_id, "limit": limit,
+            "date_from": window.date_from if window else None, "date_to": window.date_to if window else None,
+            "step2_run_id": step2_run_id}
+
+
+# --- step 1 ----------------------------------------------------------------------------------------
+
+@bp.post("/sipuni/step1-fetch-csv")
+@admin_required
+def step1_fetch_csv() -> ResponseReturnValue:
+    query = parse_query(Step1Query)
+    organization_id = current_organization_id()
+    _require_organization(organization_id)
+    run_id, task_id = _new_run(KIND_STEP1, organization_id, f"user:{current_user_id()}", step1_scope(organization_id))
+    services().celery.send_task("sipuni.fetch_csv", kwargs=_step1_kwargs(run_id, organization_id, query.limit, query),
+                                task_id=task_id)
+    return _accepted(task_id, run_id)
+
+
+@bp.get("/sipuni/csv")
+@admin_required
+def download_csv() -> ResponseReturnValue:
+    path = csv_path(services().settings.data_dir, current_organization_id())
+    if not path.is_file():
+        return jsonify({"success": False, "message": CSV_NOT_FOUND}), 404
+    return send_file(path.resolve(), mimetype="text/csv; charset=utf-8", as_attachment=True,
+                     download_name=path.name, max_age=0)
+
+
+# --- step 2 ----------------------------------------------------------------------------------------
+
+@bp.post("/sipuni/step2-process-recordings")
+@admin_required
+def step2_process_recordings() -> ResponseReturnValue:
+    window = parse_query(DateWindow)
+    organization_id = current_organization_id()
+    if not csv_path(services().settings.data_dir, organization_id).is_file():
+        return jsonify({"success": False, "message": CSV_NOT_FOUND}), 404
+    _require_organization(organization_id)
+    run_id = str(uuid.uuid4())
+    lock = _take_step2_lock(organization_id, run_id)
+    try:
+        run_id, task_id = _new_run(KIND_STEP2, organization_id, f"user:{current_user_id()}",
+                                   step2_scope(organization_id), run_id)
+        services().celery.send_task("sipuni.process_csv", task_id=task_id, kwargs={
+            "run_id": run_id, "organization_id": organization_id,
+            "date_from": window.date_from, "date_to": window.date_to})
+    except BaseException:
+        lock.release(run_id)
+        raise
+    return _accepted(task_id, run_id)
+
+
+@bp.get("/sipuni/progress")
+@admin_required
+def step2_progress() -> ResponseReturnValue:
+    organization_id = current_organization_id()
+    run_id = services().progress.latest(step2_scope(organization_id))
+    with session_scope(services().session_factory) as session:
+        run = session.get(SyncRun, run_id) if run_id else session.scalar(
+            select(SyncRun).where(SyncRun.organization_id == organization_id, SyncRun.kind == KIND_STEP2)
+            .order_by(SyncRun.started_at.desc()).limit(1))
+        if run is None:
+            raise ApiError(404, "No step-2 run for this organization yet")
+        record = {"runId": run.id, "status": run.status, "stats": dict(run.stats or {}),
+                  "startTime": int(run.started_at.timestamp() * 1000),
+                  "endTime": int(run.finished_at.timestamp() * 1000) if run.finished_at else None}
+    live = services().progress.get(record["runId"])
+    counts = step2_counts(live) if live is not None else _counts_from_stats(record["stats"])
+    status = (live or {}).get("status") or record["status"]
+    return jsonify({"success": True, "runId": record["runId"], "status": status, **counts,
+                    "startTime": record["startTime"], "endTime": record["endTime"],
+                    "message": (live or {}).get("message") or record["stats"].get("message")})
+
+
+def _counts_from_stats(stats: dict[str, Any]) -> dict[str, Any]:
+    keys = ("total", "processed", "skipped", "skippedByReason", "failed")
+    return {key: stats.get(key) for key in keys}
+
+
+# --- webhook ---------------------------------------------------------------------------------------
+
+@bp.post("/sipuni-integration")
+def webhook() -> ResponseReturnValue:
+    expected = services().settings.webhook_api_key
+    if not expected:
+        raise ApiError(503, "The webhook is disabled: WEBHOOK_API_KEY is not set")
+    given = request.headers.get(WEBHOOK_KEY_HEADER, "")
+    if not hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8")):
+        raise ApiError(401, f"Missing or wrong {WEBHOOK_KEY_HEADER} header")
+    body = parse_json(WebhookBody)
+    organization_id = body.organizationId
+    _require_organization(organization_id)
+    step2_run_id = str(uuid.uuid4())
+    lock = _take_step2_lock(organization_id, step2_run_id)
+    try:
+        step1_run_id, step1_task_id = _new_run(KIND_STEP1, organization_id, "webhook", step1_scope(organization_id))
+        step2_run_id, step2_task_id = _new_run(KIND_STEP2, organization_id, "webhook", step2_scope(organization_id),
+                                               step2_run_id)
+        celery = services().celery
+        fetch = celery.signature("sipuni.fetch_csv", kwargs=_step1_kwargs(
+            step1_run_id, organization_id, body.limit, None, step2_run_id), immutable=True).set(task_id=step1_task_id)
+        process = celery.signature("sipuni.process_csv", kwargs={
+            "run_id": step2_run_id, "organization_id": organization_id}, immutable=True).set(task_id=step2_task_id)
+        (fetch | process).apply_async()
+    except BaseException:
+        lock.release(step2_run_id)
+        raise
+    return _accepted(step1_task_id, step1_run_id, step2={
+        "taskId": step2_task_id, "runId": step2_run_id, "statusUrl": f"/runs/{step2_run_id}"})

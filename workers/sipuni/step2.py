@@ -1,0 +1,101 @@
+"""Step 2 for one call: employee, duplicate check, recording download, insert — in that order.
+
+The log lines are the original's, which operators grep for:
+`[STEP2] Employee not found for extCode: 123`, `[STEP2] Call already exists`,
+`[STEP2] Recording not available for recordId: <id>`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shared.models import Call
+from shared.models.calls import AI_PENDING
+from workers.sipuni import files
+from workers.sipuni.client import SipuniClient
+from workers.sipuni.csv_parser import SipuniCall, is_valid_record_id
+from workers.sipuni.runstate import (
+    PROCESSED, SKIP_ALREADY_EXISTS, SKIP_EMPLOYEE_NOT_FOUND, SKIP_INVALID_ROW, SKIP_NO_RECORDING, SKIPPED, Outcome,
+)
+from workers.sipuni.store import call_values, find_employee_id, insert_call
+
+log = logging.getLogger("navai.sipuni.step2")
+UNKNOWN_DAY = "unknown-date"
+
+
+@dataclass(frozen=True)
+class CallJob:
+    run_id: str
+    organization_id: int
+    data_dir: str
+
+
+@dataclass(frozen=True)
+class StoredCall:
+    outcome: Outcome
+    call_id: int | None = None  # set when AI processing should be enqueued
+
+
+def process_call(job: CallJob, call: SipuniCall, client: SipuniClient,
+                 session_scope: Callable[[], AbstractContextManager[Session]]) -> StoredCall:
+    if not is_valid_record_id(call.record_id) or call.started_at is None:
+        log.warning("[STEP2] Invalid row skipped (recordId %r, time %r)", call.record_id, call.raw.get("Время"))
+        return StoredCall(Outcome(SKIPPED, SKIP_INVALID_ROW))
+    with session_scope() as session:
+        employee_id = find_employee_id(session, job.organization_id, call.employee_ext)
+        if employee_id is None:
+            log.info("[STEP2] Employee not found for extCode: %s", call.employee_ext or call.employee_field)
+            return StoredCall(Outcome(SKIPPED, SKIP_EMPLOYEE_NOT_FOUND))
+        existing = _existing(session, job.organization_id, call.record_id)
+    if existing is not None:
+        log.info("[STEP2] Call already exists")
+        return StoredCall(Outcome(SKIPPED, SKIP_ALREADY_EXISTS), _ai_still_due(existing, job.run_id))
+    return _download_and_store(job, call, employee_id, client, session_scope)
+
+
+def _existing(session: Session, organization_id: int, record_id: str) -> tuple[int, str | None, str] | None:
+    row = session.execute(select(Call.id, Call.sync_run_id, Call.ai_status).where(
+        Call.organization_id == organization_id, Call.external_id == record_id)).first()
+    return None if row is None else (row[0], row[1], row[2])
+
+
+def _ai_still_due(existing: tuple[int, str | None, str], run_id: str) -> int | None:
+    """A redelivered task of the run that stored the call may have died before enqueueing AI."""
+    call_id, stored_by_run, ai_status = existing
+    return call_id if stored_by_run == run_id and ai_status == AI_PENDING else None
+
+
+def _download_and_store(job: CallJob, call: SipuniCall, employee_id: int, client: SipuniClient,
+                        session_scope: Callable[[], AbstractContextManager[Session]]) -> StoredCall:
+    partial = files.new_partial_path(job.data_dir, job.organization_id, job.run_id, call.record_id)
+    try:
+        recording = client.download_recording(call.record_id, partial)
+        if recording is None:
+            log.info("[STEP2] Recording not available for recordId: %s", call.record_id)
+            return StoredCall(Outcome(SKIPPED, SKIP_NO_RECORDING))
+        day = call.local_date.isoformat() if call.local_date else UNKNOWN_DAY
+        final = files.recording_path(job.data_dir, job.organization_id, day, call.record_id, recording.extension)
+        with session_scope() as session:
+            values = call_values(call, job.organization_id, employee_id, recording, str(final), job.run_id)
+            call_id = insert_call(session, values)
+            if call_id is None:  # another worker stored it first; our download is not needed
+                log.info("[STEP2] Call already exists")
+                return StoredCall(Outcome(SKIPPED, SKIP_ALREADY_EXISTS))
+            # Still inside the transaction that holds the new row: place the file, then commit.
+            _place(partial, final)
+        return StoredCall(Outcome(PROCESSED), call_id)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _place(partial: Path, final: Path) -> None:
+    final.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(partial, final)

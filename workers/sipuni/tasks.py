@@ -1,0 +1,222 @@
+"""Celery tasks of the Sipuni two-step sync.
+
+- `sipuni.fetch_csv` (step 1): export → `DATA_DIR/sipuni/<org>/sipuni-all-records.csv`, atomically.
+- `sipuni.process_csv` (step 2 coordinator): rows in the date range → one `recordings.process_call` each.
+- `recordings.process_call`: one call (see `workers.sipuni.step2`); counts its outcome once.
+- `sipuni.finalize_step2`: the run's summary into `sync_runs`, once, when every call is counted.
+
+Every task is safe to run twice (acks_late redelivers the tasks of a killed worker).
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from datetime import date, datetime
+from itertools import islice
+from typing import Any
+
+import requests
+from celery import shared_task
+from celery.utils.log import get_task_logger
+
+from shared.models import Organization, RunStatus
+from shared.ratelimit import RateLimiter
+from shared.runs import finish_run
+from shared.sipuni import csv_path
+from workers.base import NavaiTask
+from workers.sipuni import files, runstate
+from workers.sipuni.client import DATE_FORMAT, SipuniClient
+from workers.sipuni.csv_parser import CsvFormatError, call_from_row, is_valid_record_id, iter_file, usual_offset_s
+from workers.sipuni.step2 import CallJob, process_call as process_one_call
+from workers.upstream_http import RetryPolicy, UpstreamRejected
+
+log = get_task_logger(__name__)
+
+RATE_LIMIT_NAME = "sipuni"
+AI_TASK_NAME = "ai.process_call"
+MAX_CALL_RETRIES = 4
+RETRY_BASE_DELAY_S = 2.0
+RETRY_MAX_DELAY_S = 60.0
+OFFSET_SAMPLE_ROWS = 1000
+EXPORT_POLICY = RetryPolicy(attempts=3, base_delay_s=1.0, read_timeout_s=120.0)
+RECORDING_POLICY = RetryPolicy(attempts=3, base_delay_s=0.5, read_timeout_s=60.0)
+
+_thread_state = threading.local()
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+
+def _http() -> requests.Session:
+    """One keep-alive session per thread (a worker may run a thread pool)."""
+    session = getattr(_thread_state, "http", None)
+    if session is None:
+        session = _thread_state.http = requests.Session()
+    return session
+
+
+def _client(task: NavaiTask, organization_id: int, policy: RetryPolicy) -> SipuniClient:
+    """A client for the organization's Sipuni account, or the deployment's (SIPUNI_USER/SECRET)."""
+    settings = task.ctx.settings
+    with task.session() as session:
+        organization = session.get(Organization, organization_id)
+        if organization is None:
+            raise UpstreamRejected(f"organization {organization_id} does not exist")
+        user = organization.sipuni_user or settings.sipuni_user
+        secret = organization.sipuni_secret or settings.sipuni_secret
+    limiter = RateLimiter(task.ctx.redis, RATE_LIMIT_NAME, settings.sipuni_rate_limit)
+    return SipuniClient(settings.sipuni_api_url, user, secret, http=_http(), limiter=limiter, policy=policy)
+
+
+def _parse_day(value: str | None) -> date | None:
+    return datetime.strptime(value, DATE_FORMAT).date() if value else None
+
+
+def _abort_run(task: NavaiTask, run_id: str, organization_id: int, message: str) -> None:
+    with task.session() as session:
+        ended = runstate.abort(session, run_id, message)
+    if ended:
+        task.ctx.progress.add_error(run_id, message)
+        runstate.publish_end(task.ctx.progress, runstate.step2_lock(task.ctx.redis, organization_id), run_id,
+                             RunStatus.FAILED.value, message)
+
+
+# --- step 1 ----------------------------------------------------------------------------------------
+
+@shared_task(name="sipuni.fetch_csv", base=NavaiTask, bind=True)
+def fetch_csv(self: NavaiTask, run_id: str, organization_id: int, limit: int = 500, date_from: str | None = None,
+              date_to: str | None = None, step2_run_id: str | None = None) -> dict[str, Any]:
+    """Download the export and save it atomically; a failure also fails the chained step 2."""
+    settings = self.ctx.settings
+    try:
+        client = _client(self, organization_id, EXPORT_POLICY)
+        path = csv_path(settings.data_dir, organization_id)
+        with files.atomic_target(path) as temporary:
+            if date_from or date_to:
+                first, last = _parse_day(date_from or date_to), _parse_day(date_to or date_from)
+                client.export_to(temporary, first, last)  # type: ignore[arg-type]
+            else:
+                client.export_all_to(temporary, limit)
+            total = sum(1 for _ in iter_file(temporary))  # also proves it is a Sipuni export
+    except Exception as exc:
+        message = f"Step 1 failed: {exc}"
+        log.error("[STEP1] %s", message)
+        _fail_step1(self, run_id, organization_id, message, step2_run_id)
+        raise
+    result = {"success": True, "message": f"Successfully fetched and saved {total} records to CSV",
+              "totalRecords": total, "csvPath": str(path)}
+    with self.session() as session:
+        finish_run(session, run_id, RunStatus.COMPLETED.value, total=total, processed=total, stats=result)
+    self.ctx.progress.update(run_id, status=RunStatus.COMPLETED.value, total=total, processed=total,
+                             message=result["message"])
+    log.info("[STEP1] %s (%s)", result["message"], path)
+    return result
+
+
+def _fail_step1(task: NavaiTask, run_id: str, organization_id: int, message: str, step2_run_id: str | None) -> None:
+    with task.session() as session:
+        runstate.abort(session, run_id, message)
+    task.ctx.progress.update(run_id, status=RunStatus.FAILED.value, message=message)
+    if step2_run_id:
+        _abort_run(task, step2_run_id, organization_id, f"Not started: {message}")
+
+
+# --- step 2: coordinator ---------------------------------------------------------------------------
+
+@shared_task(name="sipuni.process_csv", base=NavaiTask, bind=True)
+def process_csv(self: NavaiTask, run_id: str, organization_id: int, date_from: str | None = None,
+                date_to: str | None = None) -> dict[str, Any]:
+    """Enqueue one call task per row in the date range (inclusive, the account's local dates)."""
+    settings = self.ctx.settings
+    path = csv_path(settings.data_dir, organization_id)
+    if not path.is_file():
+        _abort_run(self, run_id, organization_id, "CSV file not found. Please run Step 1 first.")
+        return {"success": False, "message": "CSV file not found. Please run Step 1 first.", "runId": run_id}
+    files.sweep_stale_partials(settings.data_dir, organization_id, 2 * settings.celery_task_time_limit_s)
+    try:
+        plan = _enqueue_calls(self, run_id, organization_id, path, _parse_day(date_from), _parse_day(date_to))
+    except CsvFormatError as exc:
+        _abort_run(self, run_id, organization_id, f"The saved CSV cannot be read: {exc}")
+        raise
+    self.ctx.progress.update(run_id, total=plan["total"], rowsInCsv=plan["rows"],
+                             outsideDateRange=plan["outsideDateRange"], duplicateRows=plan["duplicateRows"])
+    if self.ctx.progress.finished_count(run_id) >= plan["total"]:
+        finalize_step2.delay(run_id, organization_id)  # no calls, or all finished before total was known
+    log.info("[STEP2] run %s: %s calls queued from %s rows", run_id, plan["total"], plan["rows"])
+    return {"success": True, "message": f"Queued {plan['total']} calls", "runId": run_id, **plan}
+
+
+def _enqueue_calls(task: NavaiTask, run_id: str, organization_id: int, path: Any, first: date | None,
+                   last: date | None) -> dict[str, int]:
+    offset_s = usual_offset_s(islice(iter_file(path), OFFSET_SAMPLE_ROWS))
+    seen: set[str] = set()
+    rows = outside = duplicates = 0
+    for row in iter_file(path):
+        rows += 1
+        call = call_from_row(row, offset_s)
+        if (first or last) and not _in_range(call.local_date, first, last):
+            outside += 1
+            continue
+        unit = call.record_id if is_valid_record_id(call.record_id) else f"row:{rows}"
+        if unit in seen:
+            duplicates += 1
+            continue
+        seen.add(unit)
+        process_call.apply_async(args=[run_id, organization_id, row, offset_s], kwargs={"unit": unit})
+    return {"total": len(seen), "rows": rows, "outsideDateRange": outside, "duplicateRows": duplicates}
+
+
+def _in_range(day: date | None, first: date | None, last: date | None) -> bool:
+    if day is None:
+        return False  # a row whose time cannot be read is in no date range
+    return (first is None or day >= first) and (last is None or day <= last)
+
+
+# --- step 2: one call ------------------------------------------------------------------------------
+
+@shared_task(name="recordings.process_call", base=NavaiTask, bind=True, max_retries=None)
+def process_call(self: NavaiTask, run_id: str, organization_id: int, row: dict[str, str],
+                 offset_s: int | None = None, unit: str | None = None) -> dict[str, Any]:
+    call = call_from_row(row, offset_s)
+    unit = unit or call.record_id
+    job = CallJob(run_id=run_id, organization_id=organization_id, data_dir=self.ctx.settings.data_dir)
+    runstate.step2_lock(self.ctx.redis, organization_id).extend(run_id)
+    try:
+        stored = process_one_call(job, call, _client(self, organization_id, RECORDING_POLICY), self.session)
+    except UpstreamRejected as exc:  # retrying cannot help (bad credentials, refused request)
+        stored = None
+        outcome = runstate.Outcome(runstate.FAILED, str(exc))
+    except Exception as exc:
+        if self.request.retries < MAX_CALL_RETRIES:
+            log.warning("[STEP2] %s: %s; retry %d of %d", unit, exc, self.request.retries + 1, MAX_CALL_RETRIES)
+            raise self.retry(exc=exc, countdown=_retry_delay_s(self.request.retries))
+        stored = None
+        outcome = runstate.Outcome(runstate.FAILED, f"{type(exc).__name__}: {exc}")
+    else:
+        outcome = stored.outcome
+    if stored is not None and stored.call_id is not None:
+        self.app.send_task(AI_TASK_NAME, args=[stored.call_id])  # after the commit, by name (ai queue)
+    if runstate.record_outcome(self.ctx.progress, run_id, unit, outcome):
+        finalize_step2.delay(run_id, organization_id)
+    return {"unit": unit, "outcome": outcome.kind, "reason": outcome.reason}
+
+
+def _retry_delay_s(retries: int) -> float:
+    ceiling = min(RETRY_MAX_DELAY_S, RETRY_BASE_DELAY_S * (2 ** retries))
+    return random.uniform(ceiling / 2, ceiling)
+
+
+# --- step 2: the end -------------------------------------------------------------------------------
+
+@shared_task(name="sipuni.finalize_step2", base=NavaiTask, bind=True)
+def finalize_step2(self: NavaiTask, run_id: str, organization_id: int) -> dict[str, Any] | None:
+    """Idempotent: the first call writes the summary, later ones find the run finished."""
+    with self.session() as session:
+        result = runstate.finalize(session, self.ctx.progress, run_id)
+    if result is None:
+        return None
+    runstate.publish_end(self.ctx.progress, runstate.step2_lock(self.ctx.redis, organization_id), run_id,
+                         str(result["status"]), str(result["message"]))
+    files.remove_run_partials(self.ctx.settings.data_dir, organization_id, run_id)
+    log.info("[STEP2] run %s finished: %s", run_id, result["message"])
+    return result
