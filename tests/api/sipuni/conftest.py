@@ -1,0 +1,3 @@
+"""Sipuni fixtures: the simulator over HTTP and an organization with employees."""
+
+from tests.support.sipuni import sipuni, sipuni_org  # noqa: F401 (fixtures)
