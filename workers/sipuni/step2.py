@@ -56,8 +56,7 @@ def process_call(job: CallJob, call: SipuniCall, client: SipuniClient,
             return StoredCall(Outcome(SKIPPED, SKIP_EMPLOYEE_NOT_FOUND))
         existing = _existing(session, job.organization_id, call.record_id)
     if existing is not None:
-        log.info("[STEP2] Call already exists")
-        return StoredCall(Outcome(SKIPPED, SKIP_ALREADY_EXISTS), _ai_still_due(existing, job.run_id))
+        return _already_stored(existing, job.run_id)
     return _download_and_store(job, call, employee_id, client, session_scope)
 
 
@@ -67,10 +66,17 @@ def _existing(session: Session, organization_id: int, record_id: str) -> tuple[i
     return None if row is None else (row[0], row[1], row[2])
 
 
-def _ai_still_due(existing: tuple[int, str | None, str], run_id: str) -> int | None:
-    """A redelivered task of the run that stored the call may have died before enqueueing AI."""
+def _already_stored(existing: tuple[int, str | None, str], run_id: str, *, lost_race: bool = False) -> StoredCall:
+    """A call stored by an earlier run is skipped. One stored by this very run was processed: an
+    earlier delivery of this task (or a duplicate) stored it and may have died before counting
+    it or enqueueing its AI processing, which is therefore sent again while still pending."""
     call_id, stored_by_run, ai_status = existing
-    return call_id if stored_by_run == run_id and ai_status == AI_PENDING else None
+    if stored_by_run != run_id:
+        log.info("[STEP2] Call already exists")
+        return StoredCall(Outcome(SKIPPED, SKIP_ALREADY_EXISTS))
+    log.info("[STEP2] Call already stored by this run")
+    ai_due = ai_status == AI_PENDING and not lost_race  # the winner of a race enqueues it itself
+    return StoredCall(Outcome(PROCESSED), call_id if ai_due else None)
 
 
 def _download_and_store(job: CallJob, call: SipuniCall, employee_id: int, client: SipuniClient,
@@ -87,8 +93,8 @@ def _download_and_store(job: CallJob, call: SipuniCall, employee_id: int, client
             values = call_values(call, job.organization_id, employee_id, recording, str(final), job.run_id)
             call_id = insert_call(session, values)
             if call_id is None:  # another worker stored it first; our download is not needed
-                log.info("[STEP2] Call already exists")
-                return StoredCall(Outcome(SKIPPED, SKIP_ALREADY_EXISTS))
+                existing = _existing(session, job.organization_id, call.record_id) or (0, None, "")
+                return _already_stored(existing, job.run_id, lost_race=True)
             # Still inside the transaction that holds the new row: place the file, then commit.
             _place(partial, final)
         return StoredCall(Outcome(PROCESSED), call_id)
