@@ -14,7 +14,7 @@ from devstack.bootstrap import ensure_admin, migrate
 from devstack.envfile import load_env
 from devstack.processes import ProcessGroup
 from devstack.redis_local import redis_answers, start_bundled_redis
-from devstack.upstreams import start_upstreams
+from devstack.upstreams import after_bootstrap, start_upstreams
 from shared.settings import DEFAULT_PORT, DEFAULT_REDIS_URL, Settings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -94,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings.from_env(env)
         migrate(settings, PROJECT_ROOT)
         admin = ensure_admin(settings)
+        upstream_lines += after_bootstrap(settings, admin.organization_id)
         start_services(group, env, workdir)
         if not wait_until_healthy(env["PORT"], group):
             print(f"the system did not become healthy (stopped: {group.first_exited()})", file=sys.stderr)
