@@ -18,7 +18,6 @@ import subprocess
 import sys
 import time
 import uuid
-from dataclasses import replace
 from pathlib import Path
 
 import requests
@@ -164,7 +163,9 @@ def vm_hwm_kb(pid: int) -> int:
 def big_recording_peak(settings: Settings, factory, organization_id: int, rows, workdir: Path,  # type: ignore[no-untyped-def]
                        control: str) -> tuple[float, float]:
     """Peak RSS (MB) of a solo worker above its idle peak while it streams a 200 MB recording."""
-    ok = [row for row in rows if call_from_row(row).employee_ext]
+    with_audio = {call["record_id"] for call in requests.get(f"{control}/control/calls", timeout=30).json()
+                  if call["recording"] == "ok"}
+    ok = [row for row in rows if call_from_row(row).employee_ext and row["ID записи"] in with_audio]
     (worker,) = start_workers(settings, 1, "solo", 1, workdir, "mem")
     celery = create_celery(settings)
     progress = ProgressStore(make_redis(settings.redis_url))
@@ -185,7 +186,8 @@ def big_recording_peak(settings: Settings, factory, organization_id: int, rows, 
                       timeout=10)
         seconds = run_one(big)
         with session_scope(factory) as session:
-            size = session.scalar(select(Call.recording_size).where(Call.external_id == big["ID записи"]))
+            size = session.scalar(select(Call.recording_size).where(
+                Call.organization_id == organization_id, Call.external_id == big["ID записи"]))
         assert size == BIG_RECORDING_BYTES, size
         return (vm_hwm_kb(worker.pid) - idle_kb) / 1024, seconds
     finally:
@@ -240,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
         sample = rows[: args.sequential_sample or len(rows)]
         sequential_sample_s = sequential_step2(settings, factory, sequential_org, sample)
         sequential_s = sequential_sample_s * len(rows) / len(sample)
-        peak_mb, big_s = big_recording_peak(replace(settings), factory, parallel_org, rows, workdir,
+        peak_mb, big_s = big_recording_peak(settings, factory, make_org(factory, "memory"), rows, workdir,
                                             f"http://127.0.0.1:{port}")
     finally:
         stop(workers)
