@@ -12,7 +12,7 @@ from flask import Flask
 
 from shared.settings import Settings
 
-BLUEPRINT_MODULES = ("api.auth", "api.users", "api.tasks", "api.health", "api.runs")
+BLUEPRINT_MODULES = ("api.auth", "api.users", "api.tasks", "api.health", "api.runs", "api.hemis")
 
 
 def create_app(settings: Settings | None = None) -> Flask:

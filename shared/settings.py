@@ -33,6 +33,10 @@ MIN_SECRET_LENGTH = 16
 # the visibility timeout, which must therefore be longer than the longest task.
 DEFAULT_TASK_TIME_LIMIT_S = 300
 DEFAULT_VISIBILITY_TIMEOUT_S = 360
+# A HEMIS page task silent (no heartbeat) this long is presumed dead and its page fetched again;
+# the supervisor of a run looks every HEMIS_SUPERVISE_INTERVAL_S.
+DEFAULT_HEMIS_PAGE_STALL_S = 60
+DEFAULT_HEMIS_SUPERVISE_INTERVAL_S = 20
 
 
 class ConfigError(RuntimeError):
@@ -74,6 +78,8 @@ class Settings:
     flower_basic_auth: str = ""
     celery_task_time_limit_s: int = DEFAULT_TASK_TIME_LIMIT_S
     celery_visibility_timeout_s: int = DEFAULT_VISIBILITY_TIMEOUT_S
+    hemis_page_stall_s: int = DEFAULT_HEMIS_PAGE_STALL_S
+    hemis_supervise_interval_s: int = DEFAULT_HEMIS_SUPERVISE_INTERVAL_S
     secrets_generated: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -106,6 +112,8 @@ class Settings:
             raise ConfigError("HEMIS_PAGE_SIZE must be between 1 and 200 (HEMIS caps pages at 200)")
         if self.hemis_rate_limit < 0 or self.sipuni_rate_limit < 0 or self.ai_rate_limit < 0:
             raise ConfigError("rate limits (HEMIS_RATE_LIMIT, SIPUNI_RATE_LIMIT, AI_RATE_LIMIT) must be >= 0")
+        if self.hemis_page_stall_s < 1 or self.hemis_supervise_interval_s < 1:
+            raise ConfigError("HEMIS_PAGE_STALL_S and HEMIS_SUPERVISE_INTERVAL_S must be at least 1 second")
         if self.celery_visibility_timeout_s <= self.celery_task_time_limit_s:
             raise ConfigError("CELERY_VISIBILITY_TIMEOUT_S must be longer than CELERY_TASK_TIME_LIMIT_S, "
                               "or a running task would be delivered a second time")

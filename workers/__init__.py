@@ -14,7 +14,7 @@ from celery.signals import worker_process_init
 
 from shared.settings import Settings
 
-TASK_MODULES = ["workers.system"]
+TASK_MODULES = ["workers.system", "workers.hemis.tasks"]
 
 _app_from_env: Celery | None = None
 

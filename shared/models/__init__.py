@@ -2,6 +2,7 @@
 
 from shared.models.base import Base, JSONType, UTCDateTime, utcnow
 from shared.models.calls import Call
+from shared.models.hemis import Employee, Student
 from shared.models.platform import (
     ADMIN_ROLES,
     FINISHED_STATUSES,
@@ -13,6 +14,6 @@ from shared.models.platform import (
 )
 
 __all__ = [
-    "ADMIN_ROLES", "FINISHED_STATUSES", "Base", "Call", "JSONType", "Organization", "Role",
-    "RunStatus", "SyncRun", "UTCDateTime", "User", "utcnow",
+    "ADMIN_ROLES", "FINISHED_STATUSES", "Base", "Call", "Employee", "JSONType", "Organization", "Role",
+    "RunStatus", "Student", "SyncRun", "UTCDateTime", "User", "utcnow",
 ]
