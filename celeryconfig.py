@@ -21,6 +21,7 @@ TASK_ROUTES = {
     "system.*": {"queue": "default"},
 }
 SOFT_LIMIT_MARGIN_S = 30
+SOFT_LIMIT_MARGIN_RATIO = 0.1  # short hard limits (tests: 30 s) keep a soft limit of 90 %, not 1 s
 RESULT_EXPIRES_S = 24 * 3600
 WORKER_MAX_TASKS_PER_CHILD = 500
 
@@ -52,7 +53,7 @@ def build_config(settings: Settings) -> dict[str, Any]:
         "worker_prefetch_multiplier": 1,
         "task_track_started": True,
         "task_time_limit": hard_limit_s,
-        "task_soft_time_limit": max(1, hard_limit_s - SOFT_LIMIT_MARGIN_S),
+        "task_soft_time_limit": max(1, hard_limit_s - min(SOFT_LIMIT_MARGIN_S, int(hard_limit_s * SOFT_LIMIT_MARGIN_RATIO))),
         "worker_max_tasks_per_child": WORKER_MAX_TASKS_PER_CHILD,
         "worker_send_task_events": True,
         "task_send_sent_event": True,

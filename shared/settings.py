@@ -37,6 +37,7 @@ DEFAULT_VISIBILITY_TIMEOUT_S = 360
 # the supervisor of a run looks every HEMIS_SUPERVISE_INTERVAL_S.
 DEFAULT_HEMIS_PAGE_STALL_S = 60
 DEFAULT_HEMIS_SUPERVISE_INTERVAL_S = 20
+DEFAULT_HEMIS_READ_TIMEOUT_S = 60.0
 
 
 class ConfigError(RuntimeError):
@@ -80,6 +81,7 @@ class Settings:
     celery_visibility_timeout_s: int = DEFAULT_VISIBILITY_TIMEOUT_S
     hemis_page_stall_s: int = DEFAULT_HEMIS_PAGE_STALL_S
     hemis_supervise_interval_s: int = DEFAULT_HEMIS_SUPERVISE_INTERVAL_S
+    hemis_read_timeout_s: float = DEFAULT_HEMIS_READ_TIMEOUT_S
     secrets_generated: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -112,6 +114,8 @@ class Settings:
             raise ConfigError("HEMIS_PAGE_SIZE must be between 1 and 200 (HEMIS caps pages at 200)")
         if self.hemis_rate_limit < 0 or self.sipuni_rate_limit < 0 or self.ai_rate_limit < 0:
             raise ConfigError("rate limits (HEMIS_RATE_LIMIT, SIPUNI_RATE_LIMIT, AI_RATE_LIMIT) must be >= 0")
+        if self.hemis_read_timeout_s <= 0:
+            raise ConfigError("HEMIS_READ_TIMEOUT_S must be > 0")
         if self.hemis_page_stall_s < 1 or self.hemis_supervise_interval_s < 1:
             raise ConfigError("HEMIS_PAGE_STALL_S and HEMIS_SUPERVISE_INTERVAL_S must be at least 1 second")
         if self.celery_visibility_timeout_s <= self.celery_task_time_limit_s:

@@ -46,6 +46,7 @@ class HemisClient:
     @classmethod
     def from_settings(cls, settings: Settings, limiter: RateLimiter | None, **kwargs: Any) -> "HemisClient":
         return cls(base_url=settings.hemis_api_url, token=settings.hemis_bearer_token, limiter=limiter,
+                   policy=RetryPolicy(read_timeout_s=settings.hemis_read_timeout_s),
                    verify=settings.hemis_ca_bundle or True, **kwargs)
 
     def list_page(self, kind: str, page: int, limit: int) -> Page:

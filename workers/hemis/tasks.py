@@ -71,7 +71,7 @@ def start_run(self: NavaiTask, kind: str, run_id: str, then: str | None = None) 
 @shared_task(name="hemis.sync_page", base=NavaiTask, bind=True, max_retries=PROTOCOL_RETRIES)
 def sync_page(self: NavaiTask, kind: str, run_id: str, page: int) -> dict[str, Any]:
     run = _run(self, run_id)
-    if run.state.is_closed() or run.state.is_done(page):
+    if not run.meta or run.state.is_closed() or run.state.is_done(page):
         return {"runId": run_id, "page": page, "skipped": True}
     try:
         with run.state.heartbeat(page, run.stall_s()):
