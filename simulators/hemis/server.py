@@ -131,12 +131,13 @@ class HemisHandler(BaseHTTPRequestHandler):
         if not url.path.startswith(DATA_PREFIX):
             return self._json(404, {"name": "Not Found", "message": "Page not found.", "code": 0, "status": 404})
         resource = url.path[len(DATA_PREFIX):].strip("/")
+        arrived = time.time()  # the rate a server sees is the rate requests arrive at
         query = {k: v[-1] for k, v in parse_qs(url.query).items()}
         page = _int(query.get("page"), 1)
         state = self.server.state
         status = self._answer(resource, query, page)
         with state.lock:
-            state.requests.append({"t": time.time(), "path": resource, "page": page, "status": status})
+            state.requests.append({"t": arrived, "path": resource, "page": page, "status": status})
 
     def _answer(self, resource: str, query: dict[str, str], page: int) -> int:
         state = self.server.state
