@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -179,8 +181,11 @@ class HemisRun:
         meta = self.meta
         if self.state.is_closed() or meta.get("supervisor_token") != token:
             return False
+        if not meta.get("kind"):
+            self._state_lost()
+            return False
         self.state.set_meta(supervisor_beat=time.time())
-        if not self._keep_lock(meta.get("kind", "")):
+        if not self._keep_lock(meta["kind"]):
             return False
         page_count = self.state.page_count()
         if page_count is None:
@@ -193,6 +198,14 @@ class HemisRun:
             self.finalize()
             return False
         return True
+
+    def _state_lost(self) -> None:
+        """Redis lost the run's bookkeeping (flushed, evicted): end the run as failed, it can be re-run."""
+        message = "the run's state in Redis was lost; start the sync again"
+        log.error("[HEMIS] run %s: %s", self.run_id, message)
+        with session_scope(self.ctx.session_factory) as session:
+            finish_run(session, self.run_id, RunStatus.FAILED.value, total=0, processed=0, errors=[message])
+        self.state.close()
 
     def _keep_lock(self, kind: str) -> bool:
         lock = run_lock(self.ctx.redis, kind)
@@ -277,17 +290,13 @@ def consistency_report(state: RunState, meta: dict[str, str]) -> ConsistencyRepo
                              processed=int(live.get("processedRecords") or 0), errors=errors)
 
 
-_HTTP_SESSIONS: dict[str, Any] = {}
+_HTTP = threading.local()
 
 
 def http_session() -> Any:
-    """One keep-alive HTTP session per worker process (made after fork, on first use)."""
-    import os
-
+    """One keep-alive HTTP session per worker process and thread (made after fork, on first use)."""
     import requests
 
-    key = str(os.getpid())
-    if key not in _HTTP_SESSIONS:
-        _HTTP_SESSIONS.clear()
-        _HTTP_SESSIONS[key] = requests.Session()
-    return _HTTP_SESSIONS[key]
+    if getattr(_HTTP, "pid", None) != os.getpid():
+        _HTTP.pid, _HTTP.session = os.getpid(), requests.Session()
+    return _HTTP.session
