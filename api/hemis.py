@@ -51,26 +51,22 @@ def sync(kind: str) -> ResponseReturnValue:
     return _accepted(started.task_id, started.run_id)
 
 
-class StudentRef(BaseModel):
+class _RecordRef(BaseModel):
     model_config = ConfigDict(extra="forbid")
     hemis_id: StrictInt | StrictStr | None = None
+
+    @field_validator("*")
+    @classmethod
+    def _as_text(cls, value: Any) -> Any:
+        return _id_text(value)
+
+
+class StudentRef(_RecordRef):
     student_id_number: StrictStr | StrictInt = Field(...)
 
-    @field_validator("hemis_id", "student_id_number")
-    @classmethod
-    def _as_text(cls, value: Any) -> Any:
-        return _id_text(value)
 
-
-class EmployeeRef(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    hemis_id: StrictInt | StrictStr | None = None
+class EmployeeRef(_RecordRef):
     employee_id_number: StrictStr | StrictInt = Field(...)
-
-    @field_validator("hemis_id", "employee_id_number")
-    @classmethod
-    def _as_text(cls, value: Any) -> Any:
-        return _id_text(value)
 
 
 def _id_text(value: Any) -> str | None:

@@ -13,12 +13,12 @@ from typing import Any
 from celery import Celery
 
 from shared.db import session_scope
-from shared.hemis_runs import progress_scope, run_lock, start_full_run
+from shared.hemis_runs import run_lock, start_full_run
 from shared.models import RunStatus
 from shared.ratelimit import RateLimiter
 from shared.runs import finish_run
 from workers.context import WorkerContext
-from workers.hemis.client import RATE_LIMITER_NAME, HemisClient, HemisRejected
+from workers.hemis.client import RATE_LIMITER_NAME, HemisClient
 from workers.hemis.envelope import Page
 from workers.hemis.pages import page_anomalies, store_items
 from workers.hemis.runstate import RunState

@@ -19,15 +19,15 @@ from celery.exceptions import Retry
 from shared.db import session_scope
 from shared.hemis_runs import HEMIS_KINDS, RunAlreadyRunning, run_lock, start_full_run
 from shared.models import RunStatus
+from shared.ratelimit import RateLimiter
 from shared.runs import finish_run
 from workers.base import NavaiTask
-from workers.hemis.client import EMPLOYEES, HemisClient, HemisRejected, RATE_LIMITER_NAME
+from workers.hemis.client import EMPLOYEES, RATE_LIMITER_NAME, HemisClient, HemisRejected
 from workers.hemis.envelope import HemisProtocolError
 from workers.hemis.mapping import id_text
 from workers.hemis.pages import store_items
 from workers.hemis.run import HemisRun, http_session
 from workers.upstream_http import UpstreamError
-from shared.ratelimit import RateLimiter
 
 log = logging.getLogger("workers.hemis")
 
