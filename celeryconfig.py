@@ -61,6 +61,32 @@ def build_config(settings: Settings) -> dict[str, Any]:
     }
 
 
+HEMIS_WATCHDOG_INTERVAL_S = 60.0
+
+
 def beat_schedule(settings: Settings) -> dict[str, Any]:
-    """Periodic tasks. The HEMIS nightly sync is added from `HEMIS_SYNC_CRON`."""
-    return {}
+    """Periodic tasks: the HEMIS nightly sync from `HEMIS_SYNC_CRON` (UTC), and the HEMIS watchdog
+    that gives a running sync a new supervisor if its worker died."""
+    return {
+        "hemis-nightly-sync": {"task": "hemis.nightly_sync", "schedule": hemis_crontab(settings.hemis_sync_cron)},
+        "hemis-watchdog": {"task": "hemis.watchdog", "schedule": HEMIS_WATCHDOG_INTERVAL_S},
+    }
+
+
+def hemis_crontab(expression: str) -> Any:
+    """A standard 5-field cron string as a Celery crontab, or ConfigError naming HEMIS_SYNC_CRON."""
+    from celery.schedules import crontab
+    from croniter import croniter
+
+    from shared.settings import ConfigError
+
+    fields = expression.split()
+    if len(fields) != 5 or not croniter.is_valid(expression):
+        raise ConfigError(f"HEMIS_SYNC_CRON={expression!r} is not a valid 5-field cron expression "
+                          "(minute hour day-of-month month day-of-week, UTC), e.g. '0 1 * * *'")
+    minute, hour, day_of_month, month_of_year, day_of_week = fields
+    try:
+        return crontab(minute=minute, hour=hour, day_of_month=day_of_month, month_of_year=month_of_year,
+                       day_of_week=day_of_week)
+    except ValueError as exc:
+        raise ConfigError(f"HEMIS_SYNC_CRON={expression!r} is not a valid cron expression: {exc}") from exc

@@ -14,7 +14,7 @@ from devstack.bootstrap import ensure_admin, migrate
 from devstack.envfile import load_env
 from devstack.processes import ProcessGroup
 from devstack.redis_local import redis_answers, start_bundled_redis
-from devstack.upstreams import after_bootstrap, start_upstreams
+from devstack.upstreams import after_bootstrap, run_post_start_hooks, start_upstreams
 from shared.settings import DEFAULT_PORT, DEFAULT_REDIS_URL, Settings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         admin_lines = [f"  Admin   {admin.email} / {admin.password}" if admin.password else
                        f"  Admin   {admin.email} (created on an earlier start)"]
-        print_banner(env, admin_lines, upstream_lines)
+        print_banner(env, admin_lines, upstream_lines + run_post_start_hooks(env))
         if args.exit_when_healthy:
             return 0
         while (exited := group.first_exited()) is None:

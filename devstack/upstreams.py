@@ -2,7 +2,8 @@
 
 Each starter gets the process group and the environment; it may start a simulator and then
 sets the variables (`HEMIS_API_URL`, `SIPUNI_USER`, ...) that point the system at it. Hooks in
-`AFTER_BOOTSTRAP` run once the database is migrated (e.g. to create demo users).
+`AFTER_BOOTSTRAP` run once the database is migrated (e.g. to create demo users); hooks in
+`POST_START_HOOKS` run once the system is healthy (e.g. to queue a first sync).
 """
 
 from __future__ import annotations
@@ -11,15 +12,18 @@ from collections.abc import Callable
 from pathlib import Path
 
 from devstack.ai_upstream import start_ai_simulator
+from devstack.hemis_upstream import first_hemis_sync, start_hemis_simulator
 from devstack.processes import ProcessGroup
 from devstack.sipuni_upstream import ensure_sipuni_demo, start_sipuni_simulator
 from shared.settings import Settings
 
 UpstreamStarter = Callable[[ProcessGroup, dict[str, str], Path], list[str]]
 AfterBootstrap = Callable[[Settings, int], list[str]]
+PostStartHook = Callable[[dict[str, str]], list[str]]
 
-STARTERS: list[UpstreamStarter] = [start_ai_simulator, start_sipuni_simulator]
+STARTERS: list[UpstreamStarter] = [start_ai_simulator, start_sipuni_simulator, start_hemis_simulator]
 AFTER_BOOTSTRAP: list[AfterBootstrap] = [ensure_sipuni_demo]
+POST_START_HOOKS: list[PostStartHook] = [first_hemis_sync]
 
 
 def start_upstreams(group: ProcessGroup, env: dict[str, str], workdir: Path) -> list[str]:
@@ -35,4 +39,12 @@ def after_bootstrap(settings: Settings, organization_id: int) -> list[str]:
     lines: list[str] = []
     for hook in AFTER_BOOTSTRAP:
         lines.extend(hook(settings, organization_id))
+    return lines
+
+
+def run_post_start_hooks(env: dict[str, str]) -> list[str]:
+    """Run every hook that needs the running system; return banner lines."""
+    lines: list[str] = []
+    for hook in POST_START_HOOKS:
+        lines.extend(hook(env))
     return lines

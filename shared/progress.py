@@ -34,6 +34,10 @@ class ProgressStore:
     def _key(run_id: str) -> str:
         return f"{KEY_PREFIX}run:{run_id}"
 
+    def hash_key(self, run_id: str) -> str:
+        """The run's hash, for callers that update it inside their own Lua script or pipeline."""
+        return self._key(run_id)
+
     @staticmethod
     def _errors_key(run_id: str) -> str:
         return f"{KEY_PREFIX}run:{run_id}:errors"

@@ -36,6 +36,11 @@ DEFAULT_TASK_TIME_LIMIT_S = 300
 DEFAULT_VISIBILITY_TIMEOUT_S = 360
 SOFT_LIMIT_MIN_MARGIN_S = 3
 SOFT_LIMIT_MAX_MARGIN_S = 30
+# A HEMIS page task silent (no heartbeat) this long is presumed dead and its page fetched again;
+# the supervisor of a run looks every HEMIS_SUPERVISE_INTERVAL_S.
+DEFAULT_HEMIS_PAGE_STALL_S = 60
+DEFAULT_HEMIS_SUPERVISE_INTERVAL_S = 20
+DEFAULT_HEMIS_READ_TIMEOUT_S = 60.0
 
 
 class ConfigError(RuntimeError):
@@ -78,6 +83,9 @@ class Settings:
     celery_task_time_limit_s: int = DEFAULT_TASK_TIME_LIMIT_S
     celery_visibility_timeout_s: int = DEFAULT_VISIBILITY_TIMEOUT_S
     stt_rate_limit: float = DEFAULT_STT_RATE_LIMIT_PER_S
+    hemis_page_stall_s: int = DEFAULT_HEMIS_PAGE_STALL_S
+    hemis_supervise_interval_s: int = DEFAULT_HEMIS_SUPERVISE_INTERVAL_S
+    hemis_read_timeout_s: float = DEFAULT_HEMIS_READ_TIMEOUT_S
     secrets_generated: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -119,6 +127,10 @@ class Settings:
         if min(self.hemis_rate_limit, self.sipuni_rate_limit, self.ai_rate_limit, self.stt_rate_limit) < 0:
             raise ConfigError("rate limits (HEMIS_RATE_LIMIT, SIPUNI_RATE_LIMIT, AI_RATE_LIMIT, STT_RATE_LIMIT) "
                               "must be >= 0")
+        if self.hemis_read_timeout_s <= 0:
+            raise ConfigError("HEMIS_READ_TIMEOUT_S must be > 0")
+        if self.hemis_page_stall_s < 1 or self.hemis_supervise_interval_s < 1:
+            raise ConfigError("HEMIS_PAGE_STALL_S and HEMIS_SUPERVISE_INTERVAL_S must be at least 1 second")
         if self.celery_visibility_timeout_s <= self.celery_task_time_limit_s:
             raise ConfigError("CELERY_VISIBILITY_TIMEOUT_S must be longer than CELERY_TASK_TIME_LIMIT_S, "
                               "or a running task would be delivered a second time")

@@ -12,6 +12,7 @@ from shared.models.ai import (
 )
 from shared.models.base import Base, JSONType, UTCDateTime, utcnow
 from shared.models.calls import Call
+from shared.models.hemis import Employee, Student
 from shared.models.platform import (
     ADMIN_ROLES,
     FINISHED_STATUSES,
@@ -24,7 +25,7 @@ from shared.models.platform import (
 
 __all__ = [
     "AI_STATUSES", "MAX_SCORE_BY_MODE", "AiStatus", "CallScore", "Criterion", "ScoringMode",
-    "TranscriptSegment", "Violation",
+    "TranscriptSegment", "Violation", "Employee", "Student",
     "ADMIN_ROLES", "FINISHED_STATUSES", "Base", "Call", "JSONType", "Organization", "Role",
     "RunStatus", "SyncRun", "UTCDateTime", "User", "utcnow",
 ]

@@ -1,7 +1,7 @@
 """ai processing: criteria, transcript_segments, call_scores, violations, organizations.scoring_mode
 
-Revision ID: 0004_ai
-Revises: 0001
+Revision ID: 0003_ai
+Revises: 0002_hemis
 Create Date: 2026-11-23 08:59:55.657073
 """
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0004_ai'
-down_revision = '0001'
+revision = '0003_ai'
+down_revision = '0002_hemis'
 branch_labels = None
 depends_on = None
 

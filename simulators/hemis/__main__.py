@@ -1,0 +1,40 @@
+"""`python -m simulators.hemis --port P --token T --students N --employees M --seed S`"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from simulators.hemis.server import make_server
+
+DEFAULT_PORT = 8790
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="simulators.hemis", description="A faithful HEMIS REST API simulator.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT)
+    parser.add_argument("--token", default=os.environ.get("HEMIS_SIMULATOR_TOKEN", ""),
+                        help="the bearer token to accept (default: $HEMIS_SIMULATOR_TOKEN)")
+    parser.add_argument("--students", type=int, default=500)
+    parser.add_argument("--employees", type=int, default=120)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--latency-ms", type=float, default=0.0)
+    parser.add_argument("--verbose", action="store_true")
+    args = parser.parse_args(argv)
+    if not args.token:
+        parser.error("--token (or HEMIS_SIMULATOR_TOKEN) is required")
+    server = make_server(args.host, args.port, args.token, args.students, args.employees, args.seed, args.verbose)
+    server.state.latency_s = args.latency_ms / 1000
+    print(f"HEMIS simulator on http://{args.host}:{args.port} ({args.students} students, "
+          f"{args.employees} employee rows, seed {args.seed})", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,81 @@
+"""A small client of the simulator's control API, for tests, benchmarks and devstack."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import requests
+
+CONTROL_TIMEOUT_S = 30.0
+START_TIMEOUT_S = 20.0
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class SimulatorControl:
+    base_url: str
+
+    def _call(self, method: str, route: str, payload: dict[str, Any] | None = None) -> Any:
+        response = requests.request(method, f"{self.base_url}/_control/{route}", json=payload,
+                                    timeout=CONTROL_TIMEOUT_S)
+        response.raise_for_status()
+        return response.json()
+
+    def reset(self, students: int = 0, employees: int = 0, seed: int = 1) -> None:
+        self._call("POST", "reset", {"students": students, "employees": employees, "seed": seed})
+
+    def config(self, **settings: Any) -> None:
+        self._call("POST", "config", settings)
+
+    def faults(self, *rules: dict[str, Any]) -> None:
+        self._call("POST", "faults", {"rules": list(rules)})
+
+    def clear_faults(self) -> None:
+        self._call("DELETE", "faults")
+
+    def change(self, kind: str, **change: Any) -> None:
+        self._call("POST", "change", {"kind": kind, "after_requests": 0, **change})
+
+    def requests(self) -> list[dict[str, Any]]:
+        return list(self._call("GET", "stats")["requests"])
+
+    def clear_stats(self) -> None:
+        self._call("DELETE", "stats")
+
+    def wait_until_up(self, timeout_s: float = START_TIMEOUT_S) -> None:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                self.requests()
+                return
+            except requests.RequestException:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+
+
+def start_simulator_process(port: int, token: str, *, students: int, employees: int, seed: int = 1,
+                            **popen: Any) -> subprocess.Popen[bytes]:
+    """`python -m simulators.hemis` as a child process (in its own session, so it can be stopped as a group)."""
+    command = [sys.executable, "-m", "simulators.hemis", "--port", str(port), "--students", str(students),
+               "--employees", str(employees), "--seed", str(seed)]
+    env = {**popen.pop("env", {}), "HEMIS_SIMULATOR_TOKEN": token}
+    import os
+
+    return subprocess.Popen(command, cwd=PROJECT_ROOT, env={**os.environ, **env}, start_new_session=True, **popen)
+
+
+def max_requests_in_any_window(times: list[float], window_s: float = 1.0) -> int:
+    """The most requests that arrived within any `window_s` span."""
+    ordered = sorted(times)
+    best, start = 0, 0
+    for end, moment in enumerate(ordered):
+        while moment - ordered[start] >= window_s:
+            start += 1
+        best = max(best, end - start + 1)
+    return best

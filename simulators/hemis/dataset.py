@@ -1,0 +1,96 @@
+"""A lazily generated list of HEMIS records that can change while a sync runs.
+
+Positions map to generator indexes: records prepended "newest first" (shifting every later page,
+as an unsorted query does), removed indexes skipped, edited records carrying a version.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from simulators.hemis import data
+
+MAX_NAME_SCAN = 100_000
+
+
+@dataclass
+class Dataset:
+    kind: str  # "students" | "employees"
+    count: int
+    seed: int
+    prepended: int = 0
+    removed: list[int] = field(default_factory=list)  # sorted
+    versions: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def _generate(self) -> Callable[[int, int, int], dict[str, Any]]:
+        return data.student if self.kind == "students" else data.employee
+
+    def size(self) -> int:
+        return self.prepended + self.count - len(self.removed)
+
+    def item(self, index: int) -> dict[str, Any]:
+        return self._generate(self.seed, index, self.versions.get(index, 0))
+
+    def exists(self, index: int) -> bool:
+        in_range = 0 <= index < self.count or self.count <= index < self.count + self.prepended
+        return in_range and not self._is_removed(index)
+
+    def index_at(self, position: int) -> int:
+        if position < self.prepended:
+            return self.count + self.prepended - 1 - position
+        wanted = position - self.prepended
+        # The least fixed point of x = wanted + |removed <= x| is the wanted-th kept index (never removed).
+        candidate = wanted
+        while (following := wanted + bisect.bisect_right(self.removed, candidate)) != candidate:
+            candidate = following
+        return candidate
+
+    def _is_removed(self, index: int) -> bool:
+        at = bisect.bisect_left(self.removed, index)
+        return at < len(self.removed) and self.removed[at] == index
+
+    def page(self, page: int, limit: int) -> tuple[list[dict[str, Any]], dict[str, int]]:
+        """Yii2 semantics: 1-based, page clamped to [1, pageCount] (past the end: the last page again)."""
+        total = self.size()
+        page_count = -(-total // limit) if total else 0
+        page = max(1, min(page, page_count or 1))
+        start = (page - 1) * limit
+        items = [self.item(self.index_at(pos)) for pos in range(start, min(start + limit, total))]
+        return items, {"totalCount": total, "pageSize": limit, "pageCount": page_count, "page": page}
+
+    def all_items(self) -> list[dict[str, Any]]:
+        return [self.item(self.index_at(pos)) for pos in range(self.size())]
+
+    def search(self, text: str) -> list[dict[str, Any]]:
+        """What `search=` finds: an id number exactly (all rows of an employee), else a name part."""
+        text = text.strip()
+        indexes = self._by_number(text)
+        if indexes is None:
+            needle = text.upper()
+            indexes = [self.index_at(pos) for pos in range(min(self.size(), MAX_NAME_SCAN))
+                       if needle in str(self.item(self.index_at(pos)).get("full_name", ""))]
+        return [self.item(i) for i in indexes if self.exists(i)]
+
+    def _by_number(self, text: str) -> list[int] | None:
+        if self.kind == "students":
+            index = data.index_of_student_number(text)
+            if index is None:
+                return None
+            return [index] if data.student_id_number(index) == text else []
+        person = data.index_of_employee_number(text)
+        return None if person is None else data.rows_of_person(person)
+
+    # --- changes during a run ------------------------------------------------------------------
+    def prepend(self, how_many: int) -> None:
+        self.prepended += how_many
+
+    def remove(self, indexes: list[int]) -> None:
+        self.removed = sorted(set(self.removed) | {i for i in indexes if 0 <= i < self.count})
+
+    def edit(self, indexes: list[int], version: int) -> None:
+        for index in indexes:
+            self.versions[index] = version

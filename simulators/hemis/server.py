@@ -1,0 +1,272 @@
+"""The HEMIS simulator's HTTP server: the real REST envelope plus a control API for tests.
+
+Upstream routes (bearer token checked; 401 with a Yii2-style body otherwise):
+  GET /rest/v1/data/student-list?page&limit&_student_status&search
+  GET /rest/v1/data/employee-list?type&page&limit&search
+Control routes (no auth; bind to localhost):
+  POST /_control/reset    {"students", "employees", "seed"}   data, faults, stats and config back to new
+  POST /_control/config   {"latency_ms", "array_envelope", "token"}
+  POST /_control/faults   {"rules": [{"path", "page", "status", "count", "retry_after", "body", "delay_s"}]}
+  DELETE /_control/faults
+  POST /_control/change   {"kind", "prepend", "remove": [...], "edit": [...], "version", "after_requests"}
+  GET  /_control/stats    {"requests": [{"t", "path", "page", "status"}]};  DELETE clears them
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+from simulators.hemis.dataset import Dataset
+
+MAX_LIMIT = 200
+DEFAULT_LIMIT = 20  # Yii2's default page size
+DATA_PREFIX = "/rest/v1/data/"
+RESOURCES = {"student-list": "students", "employee-list": "employees"}
+UNAUTHORIZED = {"name": "Unauthorized", "message": "Your request was made with invalid credentials.", "code": 0,
+                "status": 401, "type": "yii\\web\\UnauthorizedHttpException"}
+HTML_502 = (b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway"
+            b"</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
+
+
+@dataclass
+class FaultRule:
+    """Answer matching requests wrongly, `count` times (-1: forever)."""
+
+    path: str | None = None  # "student-list" / "employee-list" / None = any
+    page: int | None = None
+    status: int = 503
+    count: int = 1
+    retry_after: str | None = None
+    body: str = "json"  # json | html | success_false | garbage
+    delay_s: float = 0.0  # sleep first (longer than the client's read timeout = a timeout)
+
+    def matches(self, resource: str, page: int) -> bool:
+        return self.count != 0 and self.path in (None, resource) and self.page in (None, page)
+
+
+@dataclass
+class PendingChange:
+    kind: str
+    after_requests: int
+    prepend: int = 0
+    remove: list[int] = field(default_factory=list)
+    edit: list[int] = field(default_factory=list)
+    version: int = 1
+
+
+@dataclass
+class SimulatorState:
+    token: str
+    students: Dataset
+    employees: Dataset
+    latency_s: float = 0.0
+    array_envelope: bool = False
+    faults: list[FaultRule] = field(default_factory=list)
+    changes: list[PendingChange] = field(default_factory=list)
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    list_requests: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def dataset(self, kind: str) -> Dataset:
+        return self.students if kind == "students" else self.employees
+
+    def reset(self, students: int, employees: int, seed: int) -> None:
+        self.students = Dataset("students", students, seed)
+        self.employees = Dataset("employees", employees, seed)
+        self.latency_s, self.array_envelope = 0.0, False
+        self.faults, self.changes, self.requests, self.list_requests = [], [], [], 0
+
+    def take_fault(self, resource: str, page: int) -> FaultRule | None:
+        with self.lock:
+            for rule in self.faults:
+                if rule.matches(resource, page):
+                    rule.count -= 1 if rule.count > 0 else 0
+                    return rule
+        return None
+
+    def count_request(self) -> None:
+        """Apply changes scheduled "after N list requests" (data changing while a sync runs)."""
+        with self.lock:
+            self.list_requests += 1
+            due = [c for c in self.changes if c.after_requests <= self.list_requests]
+            self.changes = [c for c in self.changes if c not in due]
+        for change in due:
+            apply_change(self.dataset(change.kind), change)
+
+
+def apply_change(dataset: Dataset, change: PendingChange) -> None:
+    if change.prepend:
+        dataset.prepend(change.prepend)
+    if change.remove:
+        dataset.remove(change.remove)
+    if change.edit:
+        dataset.edit(change.edit, change.version)
+
+
+def envelope(items: list[dict[str, Any]], pagination: dict[str, int], as_arrays: bool) -> dict[str, Any]:
+    page_info: Any = [pagination] if as_arrays else pagination
+    data: Any = {"items": items, "pagination": page_info}
+    return {"success": True, "error": None, "data": [data] if as_arrays else data, "code": 200}
+
+
+class HemisHandler(BaseHTTPRequestHandler):
+    server: "HemisServer"
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (http.server's signature)
+        if self.server.verbose:
+            super().log_message(format, *args)
+
+    # --- upstream routes --------------------------------------------------------------------------
+    def do_GET(self) -> None:  # noqa: N802
+        url = urlparse(self.path)
+        if url.path == "/_control/stats":
+            return self._json(200, {"requests": list(self.server.state.requests)})
+        if not url.path.startswith(DATA_PREFIX):
+            return self._json(404, {"name": "Not Found", "message": "Page not found.", "code": 0, "status": 404})
+        resource = url.path[len(DATA_PREFIX):].strip("/")
+        arrived = time.time()  # the rate a server sees is the rate requests arrive at
+        query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        page = _int(query.get("page"), 1)
+        state = self.server.state
+        status = self._answer(resource, query, page)
+        with state.lock:
+            state.requests.append({"t": arrived, "path": resource, "page": page, "status": status})
+
+    def _answer(self, resource: str, query: dict[str, str], page: int) -> int:
+        state = self.server.state
+        if self.headers.get("Authorization", "") != f"Bearer {state.token}":
+            return self._json(401, UNAUTHORIZED)
+        if resource not in RESOURCES:
+            return self._json(404, {"name": "Not Found", "message": "Page not found.", "code": 0, "status": 404})
+        state.count_request()
+        if state.latency_s:
+            time.sleep(state.latency_s)
+        fault = state.take_fault(resource, page)
+        if fault is not None:
+            return self._fault(fault)
+        dataset = state.dataset(RESOURCES[resource])
+        limit = max(1, min(_int(query.get("limit"), DEFAULT_LIMIT), MAX_LIMIT))
+        search = query.get("search")
+        if search:
+            found = dataset.search(search)
+            pagination = {"totalCount": len(found), "pageSize": limit, "pageCount": -(-len(found) // limit),
+                          "page": 1}
+            return self._json(200, envelope(found[:limit], pagination, state.array_envelope))
+        if RESOURCES[resource] == "students" and query.get("_student_status", "11") != "-1":
+            return self._json(200, self._active_students(dataset, page, limit))
+        items, pagination = dataset.page(page, limit)
+        return self._json(200, envelope(items, pagination, state.array_envelope))
+
+    def _active_students(self, dataset: Dataset, page: int, limit: int) -> dict[str, Any]:
+        """Without `_student_status`, HEMIS lists only students studying now (status 11)."""
+        active = [item for item in dataset.all_items() if str(item["studentStatus"]["code"]) == "11"]
+        page_count = -(-len(active) // limit)
+        page = max(1, min(page, page_count or 1))
+        pagination = {"totalCount": len(active), "pageSize": limit, "pageCount": page_count, "page": page}
+        return envelope(active[(page - 1) * limit: page * limit], pagination, self.server.state.array_envelope)
+
+    def _fault(self, fault: FaultRule) -> int:
+        if fault.delay_s:
+            time.sleep(fault.delay_s)
+        headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+        if fault.body == "html":
+            return self._send(fault.status, HTML_502, "text/html", headers)
+        if fault.body == "garbage":
+            return self._send(fault.status, b"\x00not json", "application/octet-stream", headers)
+        if fault.body == "success_false":
+            return self._json(fault.status, {"success": False, "error": "Internal error", "data": None,
+                                             "code": fault.status}, headers)
+        return self._json(fault.status, {"name": "Error", "message": f"simulated HTTP {fault.status}",
+                                         "code": 0, "status": fault.status}, headers)
+
+    # --- control routes ---------------------------------------------------------------------------
+    def do_POST(self) -> None:  # noqa: N802
+        state = self.server.state
+        body = self._body()
+        route = urlparse(self.path).path
+        if route == "/_control/reset":
+            state.reset(int(body.get("students", 0)), int(body.get("employees", 0)), int(body.get("seed", 1)))
+        elif route == "/_control/config":
+            if "latency_ms" in body:
+                state.latency_s = float(body["latency_ms"]) / 1000
+            if "array_envelope" in body:
+                state.array_envelope = bool(body["array_envelope"])
+            if "token" in body:
+                state.token = str(body["token"])
+        elif route == "/_control/faults":
+            with state.lock:
+                state.faults.extend(FaultRule(**rule) for rule in body.get("rules", []))
+        elif route == "/_control/change":
+            change = PendingChange(**body)
+            if change.after_requests <= state.list_requests:
+                apply_change(state.dataset(change.kind), change)
+            else:
+                with state.lock:
+                    state.changes.append(change)
+        else:
+            self._json(404, {"message": "unknown control route"})
+            return
+        self._json(200, {"ok": True})
+
+    def do_DELETE(self) -> None:  # noqa: N802
+        state = self.server.state
+        route = urlparse(self.path).path
+        with state.lock:
+            if route == "/_control/faults":
+                state.faults = []
+            elif route == "/_control/stats":
+                state.requests = []
+        self._json(200, {"ok": True})
+
+    # --- plumbing ---------------------------------------------------------------------------------
+    def _body(self) -> dict[str, Any]:
+        length = int(self.headers.get("Content-Length") or 0)
+        return json.loads(self.rfile.read(length) or b"{}") if length else {}
+
+    def _json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> int:
+        return self._send(status, json.dumps(payload, ensure_ascii=False).encode(), "application/json; charset=UTF-8",
+                          headers or {})
+
+    def _send(self, status: int, body: bytes, content_type: str, headers: dict[str, str]) -> int:
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (read timeout): nothing to answer
+        return status
+
+
+class HemisServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, host: str, port: int, state: SimulatorState, verbose: bool = False) -> None:
+        super().__init__((host, port), HemisHandler)
+        self.state = state
+        self.verbose = verbose
+
+
+def make_server(host: str, port: int, token: str, students: int, employees: int, seed: int,
+                verbose: bool = False) -> HemisServer:
+    state = SimulatorState(token=token, students=Dataset("students", students, seed),
+                           employees=Dataset("employees", employees, seed))
+    return HemisServer(host, port, state, verbose)
+
+
+def _int(value: str | None, default: int) -> int:
+    try:
+        return int(value) if value is not None else default
+    except ValueError:
+        return default

@@ -1,0 +1,94 @@
+"""The HEMIS REST client: list pages and search, over `request_with_retries` and the shared rate limit.
+
+401/403/404 raise `HemisRejected` (not retryable: a bad token or URL fails the run at once).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from shared.ratelimit import RateLimiter
+from shared.settings import Settings
+from workers.hemis.envelope import Page, error_text, parse_list_page
+from workers.upstream_http import RetryPolicy, UpstreamRejected, request_with_retries
+
+STUDENTS = "students"
+EMPLOYEES = "employees"
+KINDS = (STUDENTS, EMPLOYEES)
+RATE_LIMITER_NAME = "hemis"
+REJECTING_STATUSES = frozenset({401, 403, 404})
+SEARCH_LIMIT = 50
+USER_AGENT = "navai-sync/hemis"
+
+_LIST_PATHS = {STUDENTS: "student-list", EMPLOYEES: "employee-list"}
+# student-list returns only active students (status 11) unless told otherwise; employee-list wants `type`.
+_LIST_PARAMS: dict[str, dict[str, str]] = {STUDENTS: {"_student_status": "-1"}, EMPLOYEES: {"type": "all"}}
+
+
+class HemisRejected(UpstreamRejected):
+    """HEMIS refused the request (401/403/404): the token or the URL is wrong; retrying cannot help."""
+
+
+@dataclass
+class HemisClient:
+    base_url: str
+    token: str
+    limiter: RateLimiter | None = None
+    policy: RetryPolicy = RetryPolicy()
+    verify: bool | str = True
+    http: requests.Session | None = None
+    sleep: Callable[[float], None] | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings, limiter: RateLimiter | None, **kwargs: Any) -> "HemisClient":
+        return cls(base_url=settings.hemis_api_url, token=settings.hemis_bearer_token, limiter=limiter,
+                   policy=RetryPolicy(read_timeout_s=settings.hemis_read_timeout_s),
+                   verify=settings.hemis_ca_bundle or True, **kwargs)
+
+    def list_page(self, kind: str, page: int, limit: int) -> Page:
+        params = {**_LIST_PARAMS[kind], "page": str(page), "limit": str(limit)}
+        return self._get_page(kind, params, f"HEMIS {_LIST_PATHS[kind]} page {page}")
+
+    def search(self, kind: str, text: str) -> list[dict[str, Any]]:
+        """Every row `search=` finds (an employee with several positions comes back as several rows)."""
+        params = {**_LIST_PARAMS[kind], "search": text, "page": "1", "limit": str(SEARCH_LIMIT)}
+        return self._get_page(kind, params, f"HEMIS {_LIST_PATHS[kind]} search").items
+
+    def _get_page(self, kind: str, params: dict[str, str], what: str) -> Page:
+        http = self.http or requests.Session()
+        extra: dict[str, Any] = {"sleep": self.sleep} if self.sleep else {}
+        response = request_with_retries(
+            http, "GET", list_url(self.base_url, _LIST_PATHS[kind]), policy=self.policy, limiter=self.limiter,
+            describe=what, params=params, verify=self.verify, headers=self._headers(), **extra)
+        try:
+            if response.status_code in REJECTING_STATUSES:
+                raise HemisRejected(_rejection_message(what, response), response.status_code)
+            if response.status_code >= 400:
+                raise UpstreamRejected(f"{what}: HTTP {response.status_code} ({error_text(response.content)})",
+                                       response.status_code)
+            return parse_list_page(response.content, response.headers.get("Content-Type", ""), what)
+        finally:
+            response.close()
+
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}", "Accept": "application/json", "User-Agent": USER_AGENT}
+
+
+def list_url(base_url: str, resource: str) -> str:
+    """`{base}/rest/v1/data/{resource}`, whether HEMIS_API_URL names the host, `/rest` or `/rest/v1`."""
+    base = base_url.rstrip("/")
+    for suffix in ("/rest/v1/data", "/rest/v1", "/rest"):
+        if base.endswith(suffix):
+            base = base[: -len(suffix)]
+            break
+    return f"{base}/rest/v1/data/{resource}"
+
+
+def _rejection_message(what: str, response: requests.Response) -> str:
+    hint = {401: "check HEMIS_BEARER_TOKEN", 403: "the token may not read this resource",
+            404: "check HEMIS_API_URL"}[response.status_code]
+    return f"{what}: HEMIS refused the request with HTTP {response.status_code} ({hint}): {error_text(response.content)}"

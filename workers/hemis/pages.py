@@ -1,0 +1,56 @@
+"""Fetch one page and store it: one transaction per page, then count it once in Redis."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from shared.db import session_scope
+from shared.models import utcnow
+from workers.hemis.client import STUDENTS
+from workers.hemis.envelope import Page
+from workers.hemis.mapping import UnusableItem, employee_row, record_key, student_row
+from workers.hemis.upsert import upsert_rows
+
+log = logging.getLogger("workers.hemis")
+
+
+@dataclass
+class StoredPage:
+    written: int
+    ids: list[str]
+    problems: list[str] = field(default_factory=list)
+    unverified: int = 0
+
+
+def rows_of(kind: str, items: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
+    mapper = student_row if kind == STUDENTS else employee_row
+    rows, problems = [], []
+    for item in items:
+        try:
+            rows.append(mapper(item))
+        except UnusableItem as exc:
+            problems.append(str(exc))
+    return rows, problems
+
+
+def store_items(session_factory: sessionmaker[Session], kind: str, items: list[dict[str, Any]],
+                run_id: str | None) -> StoredPage:
+    """Upsert the items in one transaction (all or nothing)."""
+    rows, problems = rows_of(kind, items)
+    with session_scope(session_factory) as session:
+        written = upsert_rows(session, kind, rows, run_id=run_id, now=utcnow())
+    ids = [key for item in items if (key := record_key(kind, item)) is not None]
+    unverified = sum(1 for row in rows if kind == STUDENTS and row["student_id_number"] is None)
+    return StoredPage(written=written, ids=ids, problems=problems, unverified=unverified)
+
+
+def page_anomalies(asked: int, page: Page) -> list[str]:
+    """What a page says about drift: HEMIS clamps a page past the end to the last page."""
+    if page.page != asked:
+        return [f"page {asked}: HEMIS answered page {page.page} (pageCount is now {page.page_count}); "
+                "the data shrank during the run"]
+    return []

@@ -1,0 +1,302 @@
+"""One HEMIS full run, seen from any worker: start, page work, failure, finalization, supervision."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from celery import Celery
+
+from shared.db import session_scope
+from shared.hemis_runs import run_lock, start_full_run
+from shared.models import RunStatus
+from shared.ratelimit import RateLimiter
+from shared.runs import finish_run
+from workers.context import WorkerContext
+from workers.hemis.client import RATE_LIMITER_NAME, HemisClient
+from workers.hemis.envelope import Page
+from workers.hemis.pages import page_anomalies, store_items
+from workers.hemis.runstate import RunState
+from workers.hemis.upsert import mark_unseen_inactive
+
+log = logging.getLogger("workers.hemis")
+
+HEMIS_QUEUE = "hemis"
+SUPERVISOR_STALE_FACTOR = 3  # a supervisor silent for 3 intervals is presumed lost
+
+
+@dataclass
+class HemisRun:
+    ctx: WorkerContext
+    celery: Celery
+    run_id: str
+
+    def __post_init__(self) -> None:
+        self.state = RunState(self.ctx.redis, self.ctx.progress, self.run_id)
+
+    # --- helpers ---------------------------------------------------------------------------------
+    @property
+    def meta(self) -> dict[str, str]:
+        return self.state.meta()
+
+    def client(self) -> HemisClient:
+        settings = self.ctx.settings
+        limiter = RateLimiter(self.ctx.redis, RATE_LIMITER_NAME, settings.hemis_rate_limit)
+        return HemisClient.from_settings(settings, limiter, http=http_session())
+
+    def stall_s(self) -> float:
+        return float(self.meta.get("stall_s") or self.ctx.settings.hemis_page_stall_s)
+
+    def error(self, message: str) -> None:
+        log.warning("[HEMIS] run %s: %s", self.run_id, message)
+        self.ctx.progress.add_error(self.run_id, message)
+
+    # --- start -----------------------------------------------------------------------------------
+    def init(self, kind: str, then: str | None) -> None:
+        settings = self.ctx.settings
+        self.state.init_meta({"kind": kind, "page_size": settings.hemis_page_size, "then": then or "",
+                              "stall_s": settings.hemis_page_stall_s,
+                              "supervise_s": settings.hemis_supervise_interval_s})
+        self.state.set_meta(coordinator_beat=time.time())
+
+    def learn_size(self, page: Page) -> None:
+        self.state.init_meta({"page_count": page.page_count, "total_count": page.total_count})
+        self.ctx.progress.update(self.run_id, totalRecords=page.total_count, pagesTotal=page.page_count,
+                                 message=f"Fetched page 1 of {page.page_count}")
+        log.info("[HEMIS] run %s: %s records in %s pages", self.run_id, page.total_count, page.page_count)
+
+    def enqueue_pages(self, pages: range | list[int], *, only_if_new: bool) -> int:
+        sent = 0
+        kind = self.meta["kind"]
+        for page in pages:
+            if self.state.mark_enqueued(page, only_if_new=only_if_new):
+                self.celery.send_task("hemis.sync_page", args=[kind, self.run_id, page])
+                sent += 1
+        return sent
+
+    # --- pages -----------------------------------------------------------------------------------
+    def fetch(self, page: int) -> Page:
+        meta = self.meta
+        return self.client().list_page(meta["kind"], page, int(meta["page_size"]))
+
+    def store(self, page_number: int, page: Page) -> None:
+        """Upsert the page, record its facts, count it once; finalize if it was the last."""
+        kind = self.meta["kind"]
+        stored = store_items(self.ctx.session_factory, kind, page.items, self.run_id)
+        for problem in stored.problems + page_anomalies(page_number, page):
+            self.error(problem)
+        self.state.record_page_facts(page_number, stored.ids, page.total_count)
+        log.info("[HEMIS] run %s: page %s stored (%s records, %s unverified)", self.run_id, page_number,
+                 stored.written, stored.unverified)
+        self.page_finished(page_number, stored.written, failed=False)
+
+    def page_failed(self, page: int, message: str) -> None:
+        self.error(f"page {page} failed: {message}")
+        self.page_finished(page, 0, failed=True)
+
+    def page_finished(self, page: int, records: int, *, failed: bool) -> None:
+        finished = self.state.finish_page(page, records, failed)
+        page_count = self.state.page_count()
+        if finished is not None:
+            self.ctx.progress.update(self.run_id, message=f"Processing page {page}...")
+        if page_count is not None and finished is not None and finished >= page_count:
+            self.finalize()
+        else:
+            self.ensure_supervisor()
+
+    # --- end ------------------------------------------------------------------------------------
+    def fail(self, message: str) -> None:
+        """End the run at once (bad token, HEMIS unreachable for page 1)."""
+        self.error(message)
+        self.state.set_meta(fatal=message)
+        self.finalize()
+
+    def finalize(self) -> bool:
+        if self.state.is_closed() or not self.state.claim_finalize():
+            return False
+        meta = self.meta
+        kind = meta.get("kind", "")
+        report = consistency_report(self.state, meta)
+        for message in report.errors:
+            self.error(message)
+        status = report.status(fatal=bool(meta.get("fatal")))
+        deactivated = 0
+        if status == RunStatus.COMPLETED.value and report.distinct > 0:
+            with session_scope(self.ctx.session_factory) as session:
+                deactivated = mark_unseen_inactive(session, kind, self.run_id)
+        self._record(status, report, deactivated)
+        self.state.close()
+        run_lock(self.ctx.redis, kind).release(self.run_id)
+        log.info("[HEMIS] run %s (%s) finished: %s, %s records, %s marked inactive", self.run_id, kind, status,
+                 report.processed, deactivated)
+        self._start_next(meta.get("then") or "")
+        return True
+
+    def _record(self, status: str, report: "ConsistencyReport", deactivated: int) -> None:
+        progress = self.ctx.progress
+        live = progress.get(self.run_id) or {}
+        errors = progress.errors(self.run_id)
+        end_ms = int(time.time() * 1000)
+        stats = {"pagesTotal": report.page_count, "pagesDone": report.pages_done, "failedPages": report.failed_pages,
+                 "distinctIds": report.distinct, "totalCount": report.total_count, "deactivated": deactivated}
+        with session_scope(self.ctx.session_factory) as session:
+            finish_run(session, self.run_id, status, total=report.total_count, processed=report.processed,
+                       failed=len(report.failed_pages), errors=errors, stats=stats)
+        start_ms = int(live.get("startTime") or end_ms)
+        progress.update(self.run_id, status=status, endTime=end_ms, duration=end_ms - start_ms,
+                        message=f"HEMIS sync {status}: {report.processed} of {report.total_count} records")
+
+    def _start_next(self, then: str) -> None:
+        if not then:
+            return
+        try:
+            start_full_run(kind=then, session_factory=self.ctx.session_factory, client=self.ctx.redis,
+                           progress=self.ctx.progress, celery=self.celery, triggered_by="beat")
+        except Exception as exc:  # a running run of that kind is fine; anything else is logged
+            log.warning("[HEMIS] could not start the %s sync after run %s: %s", then, self.run_id, exc)
+
+    # --- supervision -----------------------------------------------------------------------------
+    def ensure_supervisor(self) -> None:
+        """Start a supervisor chain when none has ticked lately (e.g. its worker was killed)."""
+        meta = self.meta
+        interval_s = float(meta.get("supervise_s") or self.ctx.settings.hemis_supervise_interval_s)
+        last = float(meta.get("supervisor_beat") or meta.get("supervisor_started") or 0)
+        if time.time() - last < SUPERVISOR_STALE_FACTOR * interval_s or self.state.is_closed():
+            return
+        if self.ctx.redis.set(self.state.key("supervisor-spawn"), "1", nx=True, ex=max(1, int(interval_s))):
+            self.spawn_supervisor(countdown_s=0)
+
+    def spawn_supervisor(self, countdown_s: float) -> None:
+        token = uuid.uuid4().hex
+        self.state.set_meta(supervisor_token=token, supervisor_started=time.time())
+        self.celery.send_task("hemis.supervise_run", args=[self.run_id, token], countdown=countdown_s)
+
+    def supervise(self, token: str) -> bool:
+        """One supervisor tick; returns whether the chain should go on."""
+        meta = self.meta
+        if self.state.is_closed() or meta.get("supervisor_token") != token:
+            return False
+        if not meta.get("kind"):
+            self._state_lost()
+            return False
+        self.state.set_meta(supervisor_beat=time.time())
+        if not self._keep_lock(meta["kind"]):
+            return False
+        page_count = self.state.page_count()
+        if page_count is None:
+            self._restart_stalled_coordinator(meta)
+            return True
+        requeued = self.requeue_stalled(page_count)
+        if requeued:
+            self.error(f"pages {requeued} stalled (worker lost?); fetching them again")
+        if len(self.state.done_pages()) >= page_count:
+            self.finalize()
+            return False
+        return True
+
+    def _state_lost(self) -> None:
+        """Redis lost the run's bookkeeping (flushed, evicted): end the run as failed, it can be re-run."""
+        message = "the run's state in Redis was lost; start the sync again"
+        log.error("[HEMIS] run %s: %s", self.run_id, message)
+        with session_scope(self.ctx.session_factory) as session:
+            finish_run(session, self.run_id, RunStatus.FAILED.value, total=0, processed=0, errors=[message])
+        self.state.close()
+
+    def _keep_lock(self, kind: str) -> bool:
+        lock = run_lock(self.ctx.redis, kind)
+        if lock.extend(self.run_id):
+            return True
+        holder = lock.acquire(self.run_id)
+        if holder is None:
+            return True
+        self.fail(f"the run lost its lock to run {holder}")
+        return False
+
+    def _restart_stalled_coordinator(self, meta: dict[str, str]) -> None:
+        if time.time() - float(meta.get("coordinator_beat") or 0) > self.stall_s():
+            self.state.set_meta(coordinator_beat=time.time())
+            self.error("the coordinator stalled before learning the page count; starting it again")
+            self.celery.send_task("hemis.start_run", args=[meta["kind"], self.run_id],
+                                  kwargs={"then": meta.get("then") or None})
+
+    def requeue_stalled(self, page_count: int) -> list[int]:
+        now, stall_s = time.time(), self.stall_s()
+        done = self.state.done_pages()
+        running, enqueued = self.state.timestamps("running"), self.state.timestamps("enqueued")
+        queue_idle = self.state.queue_backlog(HEMIS_QUEUE) == 0
+        stalled = []
+        for page in range(1, page_count + 1):
+            if page in done:
+                continue
+            beat = running.get(page)
+            if beat is not None:
+                lost = now - beat > stall_s
+            else:
+                # Not running: waiting in the queue, or held unstarted by a worker that died. Only an
+                # idle queue tells the two apart.
+                since = enqueued.get(page)
+                lost = since is None or (queue_idle and now - since > stall_s)
+            if lost:
+                stalled.append(page)
+        for page in stalled:
+            self.state.stop_running(page)
+        self.enqueue_pages(stalled, only_if_new=False)
+        return stalled
+
+
+@dataclass
+class ConsistencyReport:
+    page_count: int
+    pages_done: int
+    failed_pages: list[int]
+    total_count: int
+    distinct: int
+    processed: int
+    errors: list[str]
+
+    def status(self, *, fatal: bool) -> str:
+        if fatal or (self.page_count and len(self.failed_pages) >= self.page_count):
+            return RunStatus.FAILED.value
+        if self.failed_pages or self.errors:
+            return RunStatus.COMPLETED_WITH_ERRORS.value
+        return RunStatus.COMPLETED.value
+
+
+def consistency_report(state: RunState, meta: dict[str, str]) -> ConsistencyReport:
+    """Drift checks: repeated pages, a changing totalCount, distinct ids vs totalCount."""
+    page_count = int(meta.get("page_count") or 0)
+    total_count = int(meta.get("total_count") or 0)
+    failed = state.failed_pages()
+    distinct = state.distinct_ids()
+    live = state.progress.get(state.run_id) or {}
+    errors: list[str] = []
+    fingerprints = state.fingerprints()
+    for page in range(2, page_count + 1):
+        if page in fingerprints and fingerprints.get(page) == fingerprints.get(page - 1):
+            errors.append(f"page {page} repeats the ids of page {page - 1} (pagination drift)")
+    totals = sorted(set(state.totals_seen().values()))
+    if len(totals) > 1:
+        errors.append(f"totalCount changed during the run: {', '.join(map(str, totals))}")
+    if not meta.get("fatal") and not failed and distinct != total_count:
+        errors.append(f"distinct ids seen {distinct} differ from totalCount {total_count} "
+                      f"(difference {distinct - total_count:+d})")
+    return ConsistencyReport(page_count=page_count, pages_done=len(state.done_pages()), failed_pages=failed,
+                             total_count=total_count, distinct=distinct,
+                             processed=int(live.get("processedRecords") or 0), errors=errors)
+
+
+_HTTP = threading.local()
+
+
+def http_session() -> Any:
+    """One keep-alive HTTP session per worker process and thread (made after fork, on first use)."""
+    import requests
+
+    if getattr(_HTTP, "pid", None) != os.getpid():
+        _HTTP.pid, _HTTP.session = os.getpid(), requests.Session()
+    return _HTTP.session

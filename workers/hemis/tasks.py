@@ -1,0 +1,157 @@
+"""Celery tasks of the HEMIS sync (queue `hemis`).
+
+- `hemis.start_run`: the coordinator; fetches page 1, learns pageCount, enqueues one task per page.
+- `hemis.sync_page`: one page, one transaction; the last page to finish finalizes the run.
+- `hemis.supervise_run`: re-enqueues pages of workers that died, keeps the lock, finalizes.
+- `hemis.sync_one`: one student or employee, looked up with `search=`.
+- `hemis.nightly_sync` / `hemis.watchdog`: beat's entry points.
+Every task is safe to run twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import shared_task
+from celery.exceptions import Retry
+
+from shared.db import session_scope
+from shared.hemis_runs import HEMIS_KINDS, RunAlreadyRunning, run_lock, start_full_run
+from shared.models import RunStatus
+from shared.ratelimit import RateLimiter
+from shared.runs import finish_run
+from workers.base import NavaiTask
+from workers.hemis.client import EMPLOYEES, RATE_LIMITER_NAME, HemisClient, HemisRejected
+from workers.hemis.envelope import HemisProtocolError
+from workers.hemis.mapping import id_text
+from workers.hemis.pages import store_items
+from workers.hemis.run import HemisRun, http_session
+from workers.upstream_http import UpstreamError
+
+log = logging.getLogger("workers.hemis")
+
+PROTOCOL_RETRIES = 2  # an HTML page with status 200, success=false: try the page twice more
+PROTOCOL_RETRY_DELAY_S = 2.0
+
+
+def _run(task: NavaiTask, run_id: str) -> HemisRun:
+    return HemisRun(task.ctx, task.app, run_id)
+
+
+@shared_task(name="hemis.start_run", base=NavaiTask, bind=True)
+def start_run(self: NavaiTask, kind: str, run_id: str, then: str | None = None) -> dict[str, Any]:
+    run = _run(self, run_id)
+    if run.state.is_closed():
+        return {"runId": run_id, "skipped": "run already closed"}
+    run.init(kind, then)
+    if not run.meta.get("supervisor_token"):
+        run.spawn_supervisor(countdown_s=float(run.meta["supervise_s"]))
+    log.info("[HEMIS] run %s: starting the %s sync", run_id, kind)
+    try:
+        with run.state.heartbeat(1, run.stall_s()):
+            page = run.fetch(1)
+            run.learn_size(page)
+            run.state.mark_enqueued(1, only_if_new=True)
+            if page.page_count == 0:
+                run.finalize()
+                return {"runId": run_id, "pages": 0}
+            run.store(1, page)
+    except HemisRejected as exc:
+        run.fail(str(exc))
+        return {"runId": run_id, "failed": str(exc)}
+    except UpstreamError as exc:
+        run.fail(f"HEMIS page 1 could not be fetched, so the page count is unknown: {exc}")
+        return {"runId": run_id, "failed": str(exc)}
+    sent = run.enqueue_pages(range(2, page.page_count + 1), only_if_new=True)
+    log.info("[HEMIS] run %s: enqueued %s page tasks", run_id, sent)
+    return {"runId": run_id, "pages": page.page_count, "totalCount": page.total_count}
+
+
+@shared_task(name="hemis.sync_page", base=NavaiTask, bind=True, max_retries=PROTOCOL_RETRIES)
+def sync_page(self: NavaiTask, kind: str, run_id: str, page: int) -> dict[str, Any]:
+    run = _run(self, run_id)
+    if not run.meta or run.state.is_closed() or run.state.is_done(page):
+        return {"runId": run_id, "page": page, "skipped": True}
+    try:
+        with run.state.heartbeat(page, run.stall_s()):
+            fetched = run.fetch(page)
+            run.store(page, fetched)
+    except HemisRejected as exc:
+        run.fail(str(exc))
+    except HemisProtocolError as exc:
+        if self.request.retries < PROTOCOL_RETRIES:
+            run.state.mark_enqueued(page, only_if_new=False)
+            raise self.retry(countdown=PROTOCOL_RETRY_DELAY_S * (self.request.retries + 1), exc=exc)
+        run.page_failed(page, str(exc))
+    except Retry:
+        raise
+    except Exception as exc:  # the page failed for good (upstream after retries, database): report it
+        run.page_failed(page, f"{type(exc).__name__}: {exc}")
+    return {"runId": run_id, "page": page}
+
+
+@shared_task(name="hemis.supervise_run", base=NavaiTask, bind=True)
+def supervise_run(self: NavaiTask, run_id: str, token: str) -> dict[str, Any]:
+    run = _run(self, run_id)
+    go_on = run.supervise(token)
+    if go_on:
+        self.app.send_task("hemis.supervise_run", args=[run_id, token], countdown=float(run.meta["supervise_s"]))
+    return {"runId": run_id, "continues": go_on}
+
+
+@shared_task(name="hemis.sync_one", base=NavaiTask, bind=True)
+def sync_one(self: NavaiTask, kind: str, run_id: str, hemis_id: str | None, id_number: str) -> dict[str, Any]:
+    """Sync one student (or every position row of one employee) found with `search=`."""
+    settings = self.ctx.settings
+    client = HemisClient.from_settings(settings, RateLimiter(self.ctx.redis, RATE_LIMITER_NAME, settings.hemis_rate_limit),
+                                       http=http_session())
+    errors: list[str] = []
+    found: list[dict[str, Any]] = []
+    try:
+        found = [item for item in client.search(kind, id_number) if _matches(kind, item, hemis_id, id_number)]
+        if not found:
+            errors.append(f"HEMIS has no {kind[:-1]} with id number {id_number}"
+                          + (f" and id {hemis_id}" if hemis_id else ""))
+        stored = store_items(self.ctx.session_factory, kind, found, run_id=None)
+        errors.extend(stored.problems)
+    except UpstreamError as exc:
+        errors.append(str(exc))
+    status = RunStatus.COMPLETED.value if found and not errors else RunStatus.FAILED.value
+    with session_scope(self.ctx.session_factory) as session:
+        finish_run(session, run_id, status, total=len(found), processed=len(found) if status != "failed" else 0,
+                   errors=errors, stats={"idNumber": id_number, "hemisId": hemis_id})
+    log.info("[HEMIS] single %s sync %s: %s row(s), %s", kind[:-1], id_number, len(found), status)
+    return {"runId": run_id, "status": status, "found": len(found), "errors": errors}
+
+
+def _matches(kind: str, item: dict[str, Any], hemis_id: str | None, id_number: str) -> bool:
+    number_field = "employee_id_number" if kind == EMPLOYEES else "student_id_number"
+    if hemis_id is not None and id_text(item.get("id")) != hemis_id:
+        return False
+    return str(item.get(number_field) or "").strip() == id_number
+
+
+@shared_task(name="hemis.nightly_sync", base=NavaiTask, bind=True)
+def nightly_sync(self: NavaiTask) -> dict[str, Any]:
+    """Beat's entry: students, then (when that run ends) employees, through the locked path."""
+    try:
+        started = start_full_run(kind="students", session_factory=self.ctx.session_factory, client=self.ctx.redis,
+                                 progress=self.ctx.progress, celery=self.app, triggered_by="beat", then=EMPLOYEES)
+    except RunAlreadyRunning as exc:
+        log.warning("[HEMIS] nightly sync skipped: %s", exc)
+        return {"skipped": str(exc), "runId": exc.run_id}
+    log.info("[HEMIS] nightly sync started: run %s", started.run_id)
+    return {"runId": started.run_id, "taskId": started.task_id}
+
+
+@shared_task(name="hemis.watchdog", base=NavaiTask, bind=True)
+def watchdog(self: NavaiTask) -> dict[str, Any]:
+    """Beat, every minute: a running run whose supervisor was lost gets a new one."""
+    checked = {}
+    for kind in HEMIS_KINDS:
+        run_id = run_lock(self.ctx.redis, kind).holder()
+        if run_id:
+            _run(self, run_id).ensure_supervisor()
+            checked[kind] = run_id
+    return checked

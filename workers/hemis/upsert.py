@@ -1,0 +1,78 @@
+"""Bulk `INSERT ... ON CONFLICT DO UPDATE` of one page of rows, on PostgreSQL and SQLite.
+
+Empty new values never overwrite stored ones: each column becomes `COALESCE(excluded.col, col)`,
+except the few that are always written (`mapping.ALWAYS_WRITTEN`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, func, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from shared.models import Employee, Student
+from workers.hemis.client import STUDENTS
+from workers.hemis.mapping import ALWAYS_WRITTEN
+
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def model_for(kind: str) -> type[Student] | type[Employee]:
+    return Student if kind == STUDENTS else Employee
+
+
+def conflict_key(kind: str) -> str:
+    return "hemis_id" if kind == STUDENTS else "meta_id"
+
+
+def upsert_rows(session: Session, kind: str, rows: Sequence[dict[str, Any]], *, run_id: str | None,
+                now: datetime) -> int:
+    """Insert or update `rows` in one statement; returns how many distinct records were written.
+
+    `run_id` marks the rows as seen by that full run (None for a single-record sync, which leaves
+    `last_seen_run_id` as it was so it cannot disturb a run's mark-inactive step).
+    """
+    key = conflict_key(kind)
+    unique = _last_per_key(rows, key)  # one statement may not touch a row twice
+    if not unique:
+        return 0
+    table: Table = model_for(kind).__table__  # type: ignore[assignment]
+    values = [{**row, "is_active": True, "deactivated_by_run_id": None, "synced_at": now,
+               "last_seen_run_id": run_id, "created_at": now} for row in unique]
+    insert = _INSERTS[session.get_bind().dialect.name]
+    statement = insert(table).values(values)
+    excluded = statement.excluded
+    updates = {name: _merged(name, excluded, table) for name in values[0] if name not in (key, "created_at")}
+    if run_id is None:
+        updates.pop("last_seen_run_id")
+    session.execute(statement.on_conflict_do_update(index_elements=[key], set_=updates))
+    return len(unique)
+
+
+def mark_unseen_inactive(session: Session, kind: str, run_id: str) -> int:
+    """After a complete, consistent run: records the run did not see become inactive."""
+    model = model_for(kind)
+    result = session.execute(
+        update(model)
+        .where(model.is_active.is_(True))
+        .where((model.last_seen_run_id.is_(None)) | (model.last_seen_run_id != run_id))
+        .values(is_active=False, deactivated_by_run_id=run_id))
+    return int(result.rowcount or 0)
+
+
+def _merged(name: str, excluded: Any, table: Table) -> Any:
+    if name in ALWAYS_WRITTEN:
+        return excluded[name]
+    return func.coalesce(excluded[name], table.c[name])
+
+
+def _last_per_key(rows: Iterable[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    by_key: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        by_key[row[key]] = row
+    # A stable order keeps concurrent page transactions from locking rows in opposite orders.
+    return [by_key[k] for k in sorted(by_key)]
