@@ -49,6 +49,7 @@ def build_config(settings: Settings) -> dict[str, Any]:
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
+        "worker_concurrency": settings.worker_concurrency,
         "task_track_started": True,
         "task_time_limit": hard_limit_s,
         "task_soft_time_limit": settings.celery_soft_time_limit_s,

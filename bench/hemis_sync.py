@@ -32,7 +32,7 @@ from shared.hemis_runs import start_full_run  # noqa: E402
 from shared.models import SyncRun, utcnow  # noqa: E402
 from shared.progress import ProgressStore  # noqa: E402
 from shared.redis_client import make_redis  # noqa: E402
-from shared.settings import ENV_TEST, Settings  # noqa: E402
+from shared.settings import DEFAULT_WORKER_CONCURRENCY, ENV_TEST, Settings  # noqa: E402
 from simulators.hemis.control import SimulatorControl, max_requests_in_any_window, start_simulator_process  # noqa: E402
 from tests.support.services import free_port, recreate_database, reset_redis  # noqa: E402
 from tests.support.workers import start_worker  # noqa: E402
@@ -84,8 +84,9 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_STUDENTS} students instead of {ORIGINAL_STUDENTS}")
     parser.add_argument("--students", type=int, default=ORIGINAL_STUDENTS)
-    parser.add_argument("--workers", type=int, default=1, help="celery worker processes (default 1)")
-    parser.add_argument("--concurrency", type=int, default=2, help="pool size per worker (devstack: 2)")
+    parser.add_argument("--workers", type=int, default=2, help="celery worker processes (default 2)")
+    parser.add_argument("--concurrency", type=int, default=DEFAULT_WORKER_CONCURRENCY,
+                        help=f"pool size per worker (default: celeryconfig's WORKER_CONCURRENCY, {DEFAULT_WORKER_CONCURRENCY})")
     parser.add_argument("--pool", default="prefork", help="prefork (default, as deployed) or threads")
     return parser.parse_args()
 

@@ -34,6 +34,8 @@ MIN_SECRET_LENGTH = 16
 # the visibility timeout, which must therefore be longer than the longest task.
 DEFAULT_TASK_TIME_LIMIT_S = 300
 DEFAULT_VISIBILITY_TIMEOUT_S = 360
+# Tasks wait on upstream latency far more than they use the CPU: several per core pay off.
+DEFAULT_WORKER_CONCURRENCY = 8
 SOFT_LIMIT_MIN_MARGIN_S = 3
 SOFT_LIMIT_MAX_MARGIN_S = 30
 # A HEMIS page task silent (no heartbeat) this long is presumed dead and its page fetched again;
@@ -86,6 +88,7 @@ class Settings:
     hemis_page_stall_s: int = DEFAULT_HEMIS_PAGE_STALL_S
     hemis_supervise_interval_s: int = DEFAULT_HEMIS_SUPERVISE_INTERVAL_S
     hemis_read_timeout_s: float = DEFAULT_HEMIS_READ_TIMEOUT_S
+    worker_concurrency: int = DEFAULT_WORKER_CONCURRENCY
     secrets_generated: tuple[str, ...] = field(default=(), compare=False)
 
     @property

@@ -44,12 +44,15 @@ def upsert_rows(session: Session, kind: str, rows: Sequence[dict[str, Any]], *, 
     values = [{**row, "is_active": True, "deactivated_by_run_id": None, "synced_at": now,
                "last_seen_run_id": run_id, "created_at": now} for row in unique]
     insert = _INSERTS[session.get_bind().dialect.name]
-    statement = insert(table).values(values)
+    # The rows go as executemany parameters, not as `.values(rows)`: the statement then compiles
+    # once and is cached, and the driver still batches the rows into multi-row VALUES
+    # ("insertmanyvalues"). Inlining 50 rows x 40 columns cost ~55 ms of compiling per page.
+    statement = insert(table)
     excluded = statement.excluded
     updates = {name: _merged(name, excluded, table) for name in values[0] if name not in (key, "created_at")}
     if run_id is None:
         updates.pop("last_seen_run_id")
-    session.execute(statement.on_conflict_do_update(index_elements=[key], set_=updates))
+    session.execute(statement.on_conflict_do_update(index_elements=[key], set_=updates), values)
     return len(unique)
 
 
