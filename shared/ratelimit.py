@@ -14,7 +14,8 @@ import redis
 
 from shared.redis_client import KEY_PREFIX
 
-SPACING_MARGIN_RATIO = 0.03  # keeps jitter on the wire from squeezing two slots into one window
+SPACING_MARGIN_RATIO = 0.06  # absorbs up to 6% of a second of send jitter (a worker delayed by load)
+# before an extra request could land in one window at the upstream; costs 6% of throughput
 SLOT_KEY_TTL_S = 60
 
 # KEYS[1] = slot key; ARGV[1] = spacing in microseconds. Returns the wait in microseconds.
