@@ -64,13 +64,6 @@ class ProgressStore:
     def incr(self, run_id: str, field: str, amount: int = 1) -> int:
         return int(self._client.hincrby(self._key(run_id), field, amount))
 
-    def incr_many(self, run_id: str, amounts: dict[str, int]) -> dict[str, int]:
-        """Several counters in one round trip; returns their new values."""
-        pipe = self._client.pipeline()
-        for field, amount in amounts.items():
-            pipe.hincrby(self._key(run_id), field, amount)
-        return dict(zip(amounts, (int(v) for v in pipe.execute())))
-
     def count_once(self, run_id: str, unit: str, amounts: dict[str, int]) -> tuple[bool, int, int | None]:
         """Count the outcome of one unit of work (e.g. one call) at most once, however often it is
         delivered: the unit joins the run's set of finished units and, only if it was not there

@@ -170,21 +170,7 @@ class Settings:
             env[spec.name.upper()] = str(value)
         return env
 
-    def redacted(self) -> dict[str, object]:
-        """The settings as a dict with every secret replaced, safe for logs."""
-        shown: dict[str, object] = {}
-        for spec in fields(self):
-            value = getattr(self, spec.name)
-            if spec.name in SECRET_FIELDS and value:
-                value = "***"
-            shown[spec.name] = value
-        return shown
 
-
-SECRET_FIELDS = frozenset(
-    {"jwt_secret_key", "webhook_api_key", "sipuni_secret", "hemis_bearer_token", "gemini_api_key",
-     "openai_api_key", "flower_basic_auth"}
-)
 
 _TRUE_WORDS = {"1", "true", "yes", "on"}
 _FALSE_WORDS = {"0", "false", "no", "off"}

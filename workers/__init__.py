@@ -28,7 +28,6 @@ def create_celery(settings: Settings) -> Celery:
     app.conf.update(celeryconfig.build_config(settings))
     app.navai_context = WorkerContext(settings)  # type: ignore[attr-defined]
     app.conf.include = TASK_MODULES
-    app.loader.import_default_modules()
     for module in TASK_MODULES:
         __import__(module)
     return app

@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from celery import Celery
@@ -24,7 +24,6 @@ class WorkerProcess:
     name: str
     process: subprocess.Popen[bytes]
     log_path: Path
-    children: list[int] = field(default_factory=list)
 
     @property
     def pid(self) -> int:
