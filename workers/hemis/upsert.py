@@ -45,14 +45,17 @@ def upsert_rows(session: Session, kind: str, rows: Sequence[dict[str, Any]], *, 
                "last_seen_run_id": run_id, "created_at": now} for row in unique]
     insert = _INSERTS[session.get_bind().dialect.name]
     # The rows go as executemany parameters, not as `.values(rows)`: the statement then compiles
-    # once and is cached, and the driver still batches the rows into multi-row VALUES
-    # ("insertmanyvalues"). Inlining 50 rows x 40 columns cost ~55 ms of compiling per page.
+    # once and is cached (inlining 50 rows x 40 columns cost ~55 ms of compiling per page).
+    # RETURNING is what makes SQLAlchemy send the page as one multi-row VALUES ("insertmanyvalues"):
+    # without it, an ON CONFLICT insert falls back to the driver's executemany, one round trip
+    # and one server-side parse per row (measured: 61 -> 25 ms per 50-row page).
     statement = insert(table)
     excluded = statement.excluded
     updates = {name: _merged(name, excluded, table) for name in values[0] if name not in (key, "created_at")}
     if run_id is None:
         updates.pop("last_seen_run_id")
-    session.execute(statement.on_conflict_do_update(index_elements=[key], set_=updates), values)
+    upsert = statement.on_conflict_do_update(index_elements=[key], set_=updates).returning(table.c[key])
+    session.execute(upsert, values).all()
     return len(unique)
 
 
