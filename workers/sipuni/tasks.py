@@ -1,7 +1,8 @@
 """Celery tasks of the Sipuni two-step sync.
 
 - `sipuni.fetch_csv` (step 1): export → `DATA_DIR/sipuni/<org>/sipuni-all-records.csv`, atomically.
-- `sipuni.process_csv` (step 2 coordinator): rows in the date range → one `recordings.process_call` each.
+- `sipuni.process_csv` (step 2 coordinator): rows in the date range, in chunks of `sipuni.fan_out_calls`.
+- `sipuni.fan_out_calls`: enqueues one `recordings.process_call` per call of its chunk.
 - `recordings.process_call`: one call (see `workers.sipuni.step2`); counts its outcome once.
 - `sipuni.finalize_step2`: the run's summary into `sync_runs`, once, when every call is counted.
 
@@ -20,12 +21,13 @@ import requests
 from celery import shared_task
 from celery.utils.log import get_task_logger
 
-from shared.models import Organization, RunStatus
+from shared.models import RunStatus
 from shared.ratelimit import RateLimiter
 from shared.runs import finish_run
 from shared.sipuni import csv_path
 from workers.base import NavaiTask
 from workers.sipuni import files, runstate
+from workers.sipuni.accounts import AccountCache, UnknownOrganization
 from workers.sipuni.client import DATE_FORMAT, SipuniClient
 from workers.sipuni.csv_parser import CsvFormatError, call_from_row, is_valid_record_id, iter_file, usual_offset_s
 from workers.sipuni.step2 import CallJob, process_call as process_one_call
@@ -39,10 +41,12 @@ MAX_CALL_RETRIES = 4
 RETRY_BASE_DELAY_S = 2.0
 RETRY_MAX_DELAY_S = 60.0
 OFFSET_SAMPLE_ROWS = 1000
+FAN_OUT_CHUNK_CALLS = 100  # calls per fan-out task: 2,000 calls are enqueued by 20 tasks in parallel
 EXPORT_POLICY = RetryPolicy(attempts=3, base_delay_s=1.0, read_timeout_s=120.0)
 RECORDING_POLICY = RetryPolicy(attempts=3, base_delay_s=0.5, read_timeout_s=60.0)
 
 _thread_state = threading.local()
+_accounts = AccountCache()
 
 
 # --- helpers ---------------------------------------------------------------------------------------
@@ -58,14 +62,13 @@ def _http() -> requests.Session:
 def _client(task: NavaiTask, organization_id: int, policy: RetryPolicy) -> SipuniClient:
     """A client for the organization's Sipuni account, or the deployment's (SIPUNI_USER/SECRET)."""
     settings = task.ctx.settings
-    with task.session() as session:
-        organization = session.get(Organization, organization_id)
-        if organization is None:
-            raise UpstreamRejected(f"organization {organization_id} does not exist")
-        user = organization.sipuni_user or settings.sipuni_user
-        secret = organization.sipuni_secret or settings.sipuni_secret
+    try:
+        account = _accounts.account(organization_id, settings, task.session)
+    except UnknownOrganization as exc:
+        raise UpstreamRejected(str(exc)) from exc
     limiter = RateLimiter(task.ctx.redis, RATE_LIMIT_NAME, settings.sipuni_rate_limit)
-    return SipuniClient(settings.sipuni_api_url, user, secret, http=_http(), limiter=limiter, policy=policy)
+    return SipuniClient(settings.sipuni_api_url, account.user or "", account.secret or "", http=_http(),
+                        limiter=limiter, policy=policy)
 
 
 def _parse_day(value: str | None) -> date | None:
@@ -148,22 +151,50 @@ def process_csv(self: NavaiTask, run_id: str, organization_id: int, date_from: s
 
 def _enqueue_calls(task: NavaiTask, run_id: str, organization_id: int, path: Any, first: date | None,
                    last: date | None) -> dict[str, int]:
+    """Plan the calls and hand them out in chunks: `sipuni.fan_out_calls` tasks, which any free
+    worker thread or process runs, enqueue the call tasks in parallel. Publishing thousands of
+    messages from this one task was the run's bottleneck: every publish waits for the broker, and
+    a busy worker process gives the waiting thread its turn again only every few milliseconds."""
     offset_s = usual_offset_s(islice(iter_file(path), OFFSET_SAMPLE_ROWS))
     seen: set[str] = set()
     rows = outside = duplicates = 0
-    for row in iter_file(path):
-        rows += 1
-        call = call_from_row(row, offset_s)
-        if (first or last) and not _in_range(call.local_date, first, last):
-            outside += 1
-            continue
-        unit = call.record_id if is_valid_record_id(call.record_id) else f"row:{rows}"
-        if unit in seen:
-            duplicates += 1
-            continue
-        seen.add(unit)
-        process_call.apply_async(args=[run_id, organization_id, row, offset_s], kwargs={"unit": unit})
+    chunk: list[list[Any]] = []
+    with task.app.producer_or_acquire() as producer:  # one broker connection for every chunk
+        for row in iter_file(path):
+            rows += 1
+            call = call_from_row(row, offset_s)
+            if (first or last) and not _in_range(call.local_date, first, last):
+                outside += 1
+                continue
+            unit = call.record_id if is_valid_record_id(call.record_id) else f"row:{rows}"
+            if unit in seen:
+                duplicates += 1
+                continue
+            seen.add(unit)
+            chunk.append([row, unit])
+            if len(chunk) >= FAN_OUT_CHUNK_CALLS:
+                _send_chunk(run_id, organization_id, offset_s, chunk, producer)
+                chunk = []
+        if chunk:
+            _send_chunk(run_id, organization_id, offset_s, chunk, producer)
     return {"total": len(seen), "rows": rows, "outsideDateRange": outside, "duplicateRows": duplicates}
+
+
+def _send_chunk(run_id: str, organization_id: int, offset_s: int | None, chunk: list[list[Any]],
+                producer: Any) -> None:
+    fan_out_calls.apply_async(args=[run_id, organization_id, offset_s, chunk], producer=producer)
+
+
+@shared_task(name="sipuni.fan_out_calls", base=NavaiTask, bind=True)
+def fan_out_calls(self: NavaiTask, run_id: str, organization_id: int, offset_s: int | None,
+                  chunk: list[list[Any]]) -> dict[str, Any]:
+    """Enqueue one `recordings.process_call` per `[row, unit]`. Safe to run twice (a redelivered
+    chunk): a call task delivered twice stores and counts its call once."""
+    with self.app.producer_or_acquire() as producer:
+        for row, unit in chunk:
+            process_call.apply_async(args=[run_id, organization_id, row, offset_s], kwargs={"unit": unit},
+                                     producer=producer)
+    return {"runId": run_id, "queued": len(chunk)}
 
 
 def _in_range(day: date | None, first: date | None, last: date | None) -> bool:
