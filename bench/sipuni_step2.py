@@ -176,7 +176,8 @@ def big_recording_peak(settings: Settings, factory, organization_id: int, rows, 
                 create_run(session, run_id, KIND_STEP2, organization_id=organization_id)
             progress.update(run_id, total=1)
             began = time.monotonic()
-            celery.send_task("recordings.process_call", args=[run_id, organization_id, row, None]).get(timeout=600)
+            celery.send_task("recordings.process_call", args=[run_id, organization_id, row, None],
+                             ignore_result=False).get(timeout=600)
             return time.monotonic() - began
 
         run_one(ok[0])  # warm up: imports, database and HTTP connections

@@ -8,6 +8,7 @@ commits (or dies and rolls back) nobody else can claim the call.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
@@ -26,11 +27,6 @@ def find_employee_id(session: Session, organization_id: int, ext_code: str | Non
                                                 User.ext_code == ext_code).limit(1))
 
 
-def call_exists(session: Session, organization_id: int, external_id: str) -> bool:
-    return session.scalar(select(Call.id).where(Call.organization_id == organization_id,
-                                                Call.external_id == external_id)) is not None
-
-
 def call_values(call: SipuniCall, organization_id: int, employee_id: int, recording: Recording,
                 final_path: str, run_id: str) -> dict[str, Any]:
     return {
@@ -46,11 +42,17 @@ def call_values(call: SipuniCall, organization_id: int, employee_id: int, record
 
 def insert_call(session: Session, values: dict[str, Any]) -> int | None:
     """Insert unless the call is already stored; return the new id, or None if it was there."""
-    dialect = session.get_bind().dialect.name
+    statement = _insert_statement(session.get_bind().dialect.name)
+    return session.execute(statement, values).scalar_one_or_none()
+
+
+@lru_cache(maxsize=None)
+def _insert_statement(dialect: str) -> Any:
+    """Built once per dialect, values passed as parameters: rebuilding the statement with inline
+    values for every call cost more than running it."""
     insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
     if insert is None:
         raise RuntimeError(f"unsupported database dialect {dialect!r}")
-    statement = (insert(Call).values(**values)
-                 .on_conflict_do_nothing(index_elements=["organization_id", "external_id"])
-                 .returning(Call.id))
-    return session.execute(statement).scalar_one_or_none()
+    table = Call.__table__
+    return (insert(table).on_conflict_do_nothing(index_elements=["organization_id", "external_id"])
+            .returning(table.c.id))

@@ -52,7 +52,8 @@ def test_two_workers_racing_on_the_same_calls_store_each_once(
     db.commit()
     rows = list(iter_file(csv_path(settings.data_dir, organization.id)))
     ProgressStore(make_redis(settings.redis_url)).update(run_id, total=len(rows))
-    results = [celery_app.send_task("recordings.process_call", args=[run_id, organization.id, row, None])
+    results = [celery_app.send_task("recordings.process_call", args=[run_id, organization.id, row, None],
+                                     ignore_result=False)
                for row in rows for _ in range(2)]
     run = wait_for_run(client, headers, run_id)
     for result in results:
