@@ -14,7 +14,7 @@ from celery import Celery
 
 from shared.db import session_scope
 from shared.hemis_runs import run_lock, start_full_run
-from shared.models import RunStatus
+from shared.models import RunStatus, SyncRun, utcnow
 from shared.ratelimit import RateLimiter
 from shared.runs import finish_run
 from workers.context import WorkerContext
@@ -128,7 +128,9 @@ class HemisRun:
         deactivated = 0
         if status == RunStatus.COMPLETED.value and report.distinct > 0:
             with session_scope(self.ctx.session_factory) as session:
-                deactivated = mark_unseen_inactive(session, kind, self.run_id)
+                run = session.get(SyncRun, self.run_id)
+                started_at = run.started_at if run is not None else utcnow()
+                deactivated = mark_unseen_inactive(session, kind, self.run_id, started_at)
         self._record(status, report, deactivated)
         self.state.close()
         run_lock(self.ctx.redis, kind).release(self.run_id)

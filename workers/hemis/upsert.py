@@ -59,13 +59,18 @@ def upsert_rows(session: Session, kind: str, rows: Sequence[dict[str, Any]], *, 
     return len(unique)
 
 
-def mark_unseen_inactive(session: Session, kind: str, run_id: str) -> int:
-    """After a complete, consistent run: records the run did not see become inactive."""
+def mark_unseen_inactive(session: Session, kind: str, run_id: str, run_started_at: datetime) -> int:
+    """After a complete, consistent run: records the run did not see become inactive.
+
+    A record written after the run started (a single-record sync while the run went on) was seen
+    in HEMIS by that sync, so it stays active even though the run's pages did not include it.
+    """
     model = model_for(kind)
     result = session.execute(
         update(model)
         .where(model.is_active.is_(True))
         .where((model.last_seen_run_id.is_(None)) | (model.last_seen_run_id != run_id))
+        .where(model.synced_at < run_started_at)
         .values(is_active=False, deactivated_by_run_id=run_id))
     return int(result.rowcount or 0)
 

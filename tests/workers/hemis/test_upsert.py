@@ -1,0 +1,44 @@
+"""The page upsert and mark-inactive, on the real test database."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from shared.models import Student, utcnow
+from simulators.hemis import data
+from workers.hemis.mapping import student_row
+from workers.hemis.upsert import mark_unseen_inactive, upsert_rows
+
+SEED = 3
+
+
+def _rows(indexes: range) -> list[dict]:
+    return [student_row(data.student(SEED, index)) for index in indexes]
+
+
+def test_a_page_is_written_once_per_record_and_a_rewrite_updates_in_place(db):
+    rows = _rows(range(50))
+    assert upsert_rows(db, "students", rows + rows[:5], run_id="run-1", now=utcnow()) == 50
+    db.commit()
+    assert upsert_rows(db, "students", rows, run_id="run-2", now=utcnow()) == 50
+    db.commit()
+    stored = db.scalars(select(Student)).all()
+    assert len(stored) == 50 and {s.last_seen_run_id for s in stored} == {"run-2"}
+    assert sorted(s.hemis_id for s in stored) == sorted(row["hemis_id"] for row in rows)
+
+
+def test_only_records_unseen_and_written_before_the_run_started_become_inactive(db):
+    before = utcnow() - timedelta(minutes=5)
+    upsert_rows(db, "students", _rows(range(0, 3)), run_id="old-run", now=before)  # seen by an earlier run
+    run_started_at = utcnow() - timedelta(minutes=1)
+    upsert_rows(db, "students", _rows(range(3, 5)), run_id="this-run", now=utcnow())  # seen by this run
+    upsert_rows(db, "students", _rows(range(5, 6)), run_id=None, now=utcnow())  # single-record sync meanwhile
+    db.commit()
+
+    assert mark_unseen_inactive(db, "students", "this-run", run_started_at) == 3
+    db.commit()
+    active = {s.hemis_id: s.is_active for s in db.scalars(select(Student))}
+    expected_inactive = {row["hemis_id"] for row in _rows(range(0, 3))}
+    assert {hemis_id for hemis_id, is_active in active.items() if not is_active} == expected_inactive
