@@ -171,7 +171,7 @@ def print_table(students: int, system_s: float, loop_s: float, rate: dict[str, f
         ("simulator latency per request", f"{LATENCY_MS} ms", ""),
         (f"system ({args.workers} worker x {args.pool} -c {args.concurrency})", f"{system_s:.1f} s", ""),
         ("sequential loop (row-by-row commit)", f"{loop_s:.1f} s", ""),
-        ("speed-up", f"{speedup:.1f}x", "ok" if speedup >= SPEEDUP_TARGET else f"below {SPEEDUP_TARGET:.0f}x"),
+        ("speed-up", f"{speedup:.1f}x", _speedup_verdict(speedup, args)),
         (f"rate {RATE}/s: max requests in any 1 s", f"{rate['max_per_s']:.0f} of {rate['requests']:.0f}",
          "ok" if rate["max_per_s"] <= RATE else "EXCEEDED"),
         (f"rate {RATE}/s: duration ({RATE_PAGES} pages, 2 workers)",
@@ -182,6 +182,12 @@ def print_table(students: int, system_s: float, loop_s: float, rate: dict[str, f
     print(f"{'HEMIS sync benchmark'.ljust(width)}  {'value':<28} verdict")
     for name, value, verdict in rows:
         print(f"{name.ljust(width)}  {value:<28} {verdict}")
+
+
+def _speedup_verdict(speedup: float, args: argparse.Namespace) -> str:
+    if args.quick:  # a few pages: worker start-up and the first page dominate, not the sync
+        return f"smoke run; the {SPEEDUP_TARGET:.0f}x target is for the full run"
+    return "ok" if speedup >= SPEEDUP_TARGET else f"below {SPEEDUP_TARGET:.0f}x"
 
 
 if __name__ == "__main__":
