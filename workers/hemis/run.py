@@ -8,6 +8,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from celery import Celery
@@ -42,7 +43,15 @@ class HemisRun:
     # --- helpers ---------------------------------------------------------------------------------
     @property
     def meta(self) -> dict[str, str]:
+        """The run's bookkeeping as it is now in Redis (one round trip per read)."""
         return self.state.meta()
+
+    @cached_property
+    def settled(self) -> dict[str, str]:
+        """The meta as first read by this task. Enough for what `init` fixed for the whole run
+        (kind, page size, stall and supervise intervals, `then`), read once instead of at every
+        step of a page; an empty dict when the run's state is gone."""
+        return self.meta
 
     def client(self) -> HemisClient:
         settings = self.ctx.settings
@@ -50,7 +59,7 @@ class HemisRun:
         return HemisClient.from_settings(settings, limiter, http=http_session())
 
     def stall_s(self) -> float:
-        return float(self.meta.get("stall_s") or self.ctx.settings.hemis_page_stall_s)
+        return float(self.settled.get("stall_s") or self.ctx.settings.hemis_page_stall_s)
 
     def error(self, message: str) -> None:
         log.warning("[HEMIS] run %s: %s", self.run_id, message)
@@ -72,7 +81,7 @@ class HemisRun:
 
     def enqueue_pages(self, pages: range | list[int], *, only_if_new: bool) -> int:
         sent = 0
-        kind = self.meta["kind"]
+        kind = self.settled["kind"]
         for page in pages:
             if self.state.mark_enqueued(page, only_if_new=only_if_new):
                 self.celery.send_task("hemis.sync_page", args=[kind, self.run_id, page])
@@ -81,12 +90,11 @@ class HemisRun:
 
     # --- pages -----------------------------------------------------------------------------------
     def fetch(self, page: int) -> Page:
-        meta = self.meta
-        return self.client().list_page(meta["kind"], page, int(meta["page_size"]))
+        return self.client().list_page(self.settled["kind"], page, int(self.settled["page_size"]))
 
     def store(self, page_number: int, page: Page) -> None:
         """Upsert the page, record its facts, count it once; finalize if it was the last."""
-        kind = self.meta["kind"]
+        kind = self.settled["kind"]
         stored = store_items(self.ctx.session_factory, kind, page.items, self.run_id)
         for problem in stored.problems + page_anomalies(page_number, page):
             self.error(problem)

@@ -45,8 +45,8 @@ def start_run(self: NavaiTask, kind: str, run_id: str, then: str | None = None) 
     if run.state.is_closed():
         return {"runId": run_id, "skipped": "run already closed"}
     run.init(kind, then)
-    if not run.meta.get("supervisor_token"):
-        run.spawn_supervisor(countdown_s=float(run.meta["supervise_s"]))
+    if not run.settled.get("supervisor_token"):
+        run.spawn_supervisor(countdown_s=float(run.settled["supervise_s"]))
     log.info("[HEMIS] run %s: starting the %s sync", run_id, kind)
     try:
         with run.state.heartbeat(1, run.stall_s()):
@@ -71,7 +71,7 @@ def start_run(self: NavaiTask, kind: str, run_id: str, then: str | None = None) 
 @shared_task(name="hemis.sync_page", base=NavaiTask, bind=True, max_retries=PROTOCOL_RETRIES)
 def sync_page(self: NavaiTask, kind: str, run_id: str, page: int) -> dict[str, Any]:
     run = _run(self, run_id)
-    if not run.meta or run.state.is_closed() or run.state.is_done(page):
+    if not run.settled or run.state.is_closed() or run.state.is_done(page):
         return {"runId": run_id, "page": page, "skipped": True}
     try:
         with run.state.heartbeat(page, run.stall_s()):
@@ -96,7 +96,7 @@ def supervise_run(self: NavaiTask, run_id: str, token: str) -> dict[str, Any]:
     run = _run(self, run_id)
     go_on = run.supervise(token)
     if go_on:
-        self.app.send_task("hemis.supervise_run", args=[run_id, token], countdown=float(run.meta["supervise_s"]))
+        self.app.send_task("hemis.supervise_run", args=[run_id, token], countdown=float(run.settled["supervise_s"]))
     return {"runId": run_id, "continues": go_on}
 
 

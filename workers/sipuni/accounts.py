@@ -23,8 +23,8 @@ ACCOUNT_CACHE_TTL_S = 30.0  # a changed account is picked up within this long
 
 @dataclass(frozen=True)
 class SipuniAccount:
-    user: str | None
-    secret: str | None
+    user: str  # "" when neither the organization nor the deployment has one
+    secret: str
 
 
 class UnknownOrganization(LookupError):
@@ -38,7 +38,8 @@ class AccountCache:
         self._entries: dict[int, tuple[float, SipuniAccount]] = {}
         self._lock = threading.Lock()
 
-    def account(self, organization_id: int, settings: Settings, open_session: Callable[[], AbstractContextManager[Session]]) -> SipuniAccount:
+    def account(self, organization_id: int, settings: Settings,
+                open_session: Callable[[], AbstractContextManager[Session]]) -> SipuniAccount:
         """The organization's own account, else the deployment's (SIPUNI_USER / SIPUNI_SECRET)."""
         now = self._clock()
         with self._lock:
@@ -49,8 +50,8 @@ class AccountCache:
             organization = session.get(Organization, organization_id)
             if organization is None:
                 raise UnknownOrganization(f"organization {organization_id} does not exist")
-            account = SipuniAccount(user=organization.sipuni_user or settings.sipuni_user,
-                                    secret=organization.sipuni_secret or settings.sipuni_secret)
+            account = SipuniAccount(user=organization.sipuni_user or settings.sipuni_user or "",
+                                    secret=organization.sipuni_secret or settings.sipuni_secret or "")
         with self._lock:
             self._entries[organization_id] = (now, account)
         return account

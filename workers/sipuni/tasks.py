@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import random
 import threading
+from collections.abc import Iterator
 from datetime import date, datetime
 from itertools import islice
 from typing import Any
@@ -67,8 +68,8 @@ def _client(task: NavaiTask, organization_id: int, policy: RetryPolicy) -> Sipun
     except UnknownOrganization as exc:
         raise UpstreamRejected(str(exc)) from exc
     limiter = RateLimiter(task.ctx.redis, RATE_LIMIT_NAME, settings.sipuni_rate_limit)
-    return SipuniClient(settings.sipuni_api_url, account.user or "", account.secret or "", http=_http(),
-                        limiter=limiter, policy=policy)
+    return SipuniClient(settings.sipuni_api_url, account.user, account.secret, http=_http(), limiter=limiter,
+                        policy=policy)
 
 
 def _parse_day(value: str | None) -> date | None:
@@ -156,33 +157,31 @@ def _enqueue_calls(task: NavaiTask, run_id: str, organization_id: int, path: Any
     messages from this one task was the run's bottleneck: every publish waits for the broker, and
     a busy worker process gives the waiting thread its turn again only every few milliseconds."""
     offset_s = usual_offset_s(islice(iter_file(path), OFFSET_SAMPLE_ROWS))
-    seen: set[str] = set()
-    rows = outside = duplicates = 0
-    chunk: list[list[Any]] = []
+    tally = {"total": 0, "rows": 0, "outsideDateRange": 0, "duplicateRows": 0}
+    calls = _calls_to_process(path, offset_s, first, last, tally)
     with task.app.producer_or_acquire() as producer:  # one broker connection for every chunk
-        for row in iter_file(path):
-            rows += 1
-            call = call_from_row(row, offset_s)
-            if (first or last) and not _in_range(call.local_date, first, last):
-                outside += 1
-                continue
-            unit = call.record_id if is_valid_record_id(call.record_id) else f"row:{rows}"
-            if unit in seen:
-                duplicates += 1
-                continue
-            seen.add(unit)
-            chunk.append([row, unit])
-            if len(chunk) >= FAN_OUT_CHUNK_CALLS:
-                _send_chunk(run_id, organization_id, offset_s, chunk, producer)
-                chunk = []
-        if chunk:
-            _send_chunk(run_id, organization_id, offset_s, chunk, producer)
-    return {"total": len(seen), "rows": rows, "outsideDateRange": outside, "duplicateRows": duplicates}
+        while chunk := list(islice(calls, FAN_OUT_CHUNK_CALLS)):
+            fan_out_calls.apply_async(args=[run_id, organization_id, offset_s, chunk], producer=producer)
+    return tally
 
 
-def _send_chunk(run_id: str, organization_id: int, offset_s: int | None, chunk: list[list[Any]],
-                producer: Any) -> None:
-    fan_out_calls.apply_async(args=[run_id, organization_id, offset_s, chunk], producer=producer)
+def _calls_to_process(path: Any, offset_s: int | None, first: date | None, last: date | None,
+                      tally: dict[str, int]) -> Iterator[list[Any]]:
+    """`[row, unit]` for each call in the date range, once per call; counts what it leaves out."""
+    seen: set[str] = set()
+    for row in iter_file(path):
+        tally["rows"] += 1
+        call = call_from_row(row, offset_s)
+        if (first or last) and not _in_range(call.local_date, first, last):
+            tally["outsideDateRange"] += 1
+            continue
+        unit = call.record_id if is_valid_record_id(call.record_id) else f"row:{tally['rows']}"
+        if unit in seen:
+            tally["duplicateRows"] += 1
+            continue
+        seen.add(unit)
+        tally["total"] += 1
+        yield [row, unit]
 
 
 @shared_task(name="sipuni.fan_out_calls", base=NavaiTask, bind=True)
