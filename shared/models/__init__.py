@@ -10,12 +10,15 @@ from shared.models.ai import (
     TranscriptSegment,
     Violation,
 )
+from shared.models.analytics import CallLogEntry
 from shared.models.base import Base, JSONType, UTCDateTime, utcnow
 from shared.models.calls import Call
 from shared.models.hemis import Employee, Student
 from shared.models.platform import (
     ADMIN_ROLES,
+    DEFAULT_TIME_ZONE,
     FINISHED_STATUSES,
+    READER_ROLES,
     Organization,
     Role,
     RunStatus,
@@ -26,6 +29,6 @@ from shared.models.platform import (
 __all__ = [
     "AI_STATUSES", "MAX_SCORE_BY_MODE", "AiStatus", "CallScore", "Criterion", "ScoringMode",
     "TranscriptSegment", "Violation", "Employee", "Student",
-    "ADMIN_ROLES", "FINISHED_STATUSES", "Base", "Call", "JSONType", "Organization", "Role",
+    "ADMIN_ROLES", "DEFAULT_TIME_ZONE", "FINISHED_STATUSES", "READER_ROLES", "Base", "Call", "CallLogEntry", "JSONType", "Organization", "Role",
     "RunStatus", "SyncRun", "UTCDateTime", "User", "utcnow",
 ]

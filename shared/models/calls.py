@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.models.base import Base, JSONType, UTCDateTime, utcnow
@@ -15,7 +15,9 @@ AI_PENDING = "pending"
 class Call(Base):
     __tablename__ = "calls"
     # The database, not the code, guarantees that two workers never store one call twice.
-    __table_args__ = (UniqueConstraint("organization_id", "external_id"),)
+    __table_args__ = (UniqueConstraint("organization_id", "external_id"),
+                      # Statistics select an organization's calls by time window.
+                      Index("ix_calls_organization_id_started_at", "organization_id", "started_at"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
@@ -40,5 +42,8 @@ class Call(Base):
     transcript: Mapped[str | None] = mapped_column(Text)
     summary: Mapped[str | None] = mapped_column(Text)
     overall_score: Mapped[float | None]
+    # The scale `overall_score` was given on (10 or 100), so statistics can convert it to the
+    # organization's current scale; None on calls scored before it was recorded.
+    score_max: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -14,10 +14,15 @@ from shared.models.base import Base, JSONType, UTCDateTime, utcnow
 class Role(str, enum.Enum):
     SUPERADMIN = "SUPERADMIN"
     ADMIN = "ADMIN"
+    # Reads every call and statistic of its organization; starts nothing, changes nothing.
+    MANAGER = "MANAGER"
     EMPLOYEE = "EMPLOYEE"
 
 
 ADMIN_ROLES = frozenset({Role.ADMIN.value, Role.SUPERADMIN.value})
+# Who may read the whole organization's calls, runs and statistics.
+READER_ROLES = ADMIN_ROLES | {Role.MANAGER.value}
+DEFAULT_TIME_ZONE = "UTC"
 
 
 class RunStatus(str, enum.Enum):
@@ -44,6 +49,12 @@ class Organization(Base):
     sipuni_secret: Mapped[str | None] = mapped_column(String(200))
     # Maximum score of a call criterion: TEN (0..10) or HUNDRED (0..100); see shared.models.ai.
     scoring_mode: Mapped[str] = mapped_column(String(16), default="TEN", server_default="TEN")
+    # IANA name; statistics days and the sync schedule are in this zone.
+    time_zone: Mapped[str] = mapped_column(String(64), default=DEFAULT_TIME_ZONE, server_default=DEFAULT_TIME_ZONE)
+    # A 5-field cron in `time_zone`, or None: when beat starts a call sync (see workers.schedules).
+    sync_schedule: Mapped[str | None] = mapped_column(String(100))
+    # The next due time of `sync_schedule` (UTC); beat claims it, runs, and moves it on.
+    next_scheduled_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     users: Mapped[list["User"]] = relationship(back_populates="organization")
@@ -61,6 +72,8 @@ class User(Base):
     # Telephony extension ("210"): links Sipuni calls to the employee who made or took them.
     ext_code: Mapped[str | None] = mapped_column(String(16))
     full_name: Mapped[str | None] = mapped_column(String(200))
+    first_name: Mapped[str | None] = mapped_column(String(100))
+    last_name: Mapped[str | None] = mapped_column(String(100))
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

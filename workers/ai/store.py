@@ -106,5 +106,6 @@ def replace_evaluation(session: Session, call_id: int, evaluation: Evaluation, s
                     for position, violation in enumerate(evaluation.violations))
     call.summary = evaluation.summary
     call.overall_score = evaluation.overall_score
+    call.score_max = source.max_score
     call.ai_status = AiStatus.DONE.value
     call.ai_error = None

@@ -27,7 +27,7 @@ from shared.ratelimit import RateLimiter
 from shared.runs import finish_run
 from shared.sipuni import csv_path
 from workers.base import NavaiTask
-from workers.sipuni import files, runstate
+from workers.sipuni import call_log, files, runstate
 from workers.sipuni.accounts import AccountCache, UnknownOrganization
 from workers.sipuni.client import DATE_FORMAT, SipuniClient
 from workers.sipuni.csv_parser import CsvFormatError, call_from_row, is_valid_record_id, iter_file, usual_offset_s
@@ -101,7 +101,8 @@ def fetch_csv(self: NavaiTask, run_id: str, organization_id: int, limit: int = 5
                 client.export_to(temporary, first, last)  # type: ignore[arg-type]
             else:
                 client.export_all_to(temporary, limit)
-            total = sum(1 for _ in iter_file(temporary))  # also proves it is a Sipuni export
+            # Reading the export proves it is a Sipuni export; every row also goes to the call log.
+            total = call_log.record_export(self.session, organization_id, lambda: iter_file(temporary))
     except Exception as exc:
         message = f"Step 1 failed: {exc}"
         log.error("[STEP1] %s", message)
