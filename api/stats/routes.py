@@ -1,0 +1,172 @@
+"""`/stats/*`: organization-scoped figures for a date window.
+
+ADMIN, MANAGER and SUPERADMIN (with `?organizationId=`) see the whole organization; an EMPLOYEE
+sees only their own figures. `from`/`to` are inclusive days (`DD.MM.YYYY` or `YYYY-MM-DD`) in the
+organization's time zone, by default the last 30 days.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from flask import Blueprint, Response, jsonify
+from flask.typing import ResponseReturnValue
+from flask_jwt_extended import jwt_required
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from api.errors import ApiError
+from api.roles import current_organization_id, current_role, current_user_id
+from api.services import services
+from api.stats import export, queries
+from api.stats.window import WindowError, window_for
+from api.validation import parse_query
+from shared.db import session_scope
+from shared.models import MAX_SCORE_BY_MODE, Organization, Role, User
+
+bp = Blueprint("stats", __name__, url_prefix="/stats")
+
+SORT_FIELDS = ("avgScore", "calls", "talkTimeS", "missed")
+DEFAULT_SORT = "calls"
+
+
+class StatsQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    from_: str | None = Field(None, alias="from", max_length=32)
+    to: str | None = Field(None, max_length=32)
+    organizationId: int | None = None  # noqa: N815 - read by current_organization_id (SUPERADMIN)
+
+
+class EmployeesQuery(StatsQuery):
+    sort: Literal["avgScore", "calls", "talkTimeS", "missed"] = DEFAULT_SORT
+
+
+class DailyQuery(StatsQuery):
+    employeeId: int | None = Field(None, ge=1)  # noqa: N815
+
+
+def _scope(session: Session, query: StatsQuery, employee_id: int | None = None) -> queries.Scope:
+    """Organization, window, scale, and the employee an EMPLOYEE is limited to."""
+    organization = session.get(Organization, current_organization_id())
+    if organization is None:
+        raise ApiError(404, "Organization not found")
+    try:
+        window = window_for(query.from_, query.to, organization.time_zone)
+    except WindowError as exc:
+        raise ApiError(400, str(exc), {exc.field: str(exc)}) from exc
+    if current_role() == Role.EMPLOYEE.value:
+        if employee_id is not None and employee_id != current_user_id():
+            raise ApiError(403, "An employee can only see their own figures")
+        employee_id = current_user_id()
+    return queries.Scope(organization_id=organization.id, window=window,
+                         scale=MAX_SCORE_BY_MODE.get(organization.scoring_mode, MAX_SCORE_BY_MODE["TEN"]),
+                         employee_id=employee_id, dialect=session.get_bind().dialect.name)
+
+
+def _meta(scope: queries.Scope) -> dict[str, Any]:
+    return {"success": True, "organizationId": scope.organization_id, **scope.window.as_dict(),
+            "maxScore": scope.scale}
+
+
+@bp.get("/overview")
+@jwt_required()
+def overview() -> ResponseReturnValue:
+    query = parse_query(StatsQuery)
+    with session_scope(services().session_factory) as session:
+        scope = _scope(session, query)
+        return jsonify({**_meta(scope), **queries.overview(session, scope)})
+
+
+@bp.get("/employees")
+@jwt_required()
+def employees() -> ResponseReturnValue:
+    query = parse_query(EmployeesQuery)
+    with session_scope(services().session_factory) as session:
+        scope = _scope(session, query)
+        rows = employee_rows(session, scope, query.sort)
+    return jsonify({**_meta(scope), "sort": query.sort, "employees": rows})
+
+
+@bp.get("/employees.csv")
+@jwt_required()
+def employees_csv() -> ResponseReturnValue:
+    query = parse_query(EmployeesQuery)
+    with session_scope(services().session_factory) as session:
+        scope = _scope(session, query)
+        rows = employee_rows(session, scope, query.sort)
+    return _download(export.employees_csv(rows), export.CSV_MIMETYPE, scope, "csv")
+
+
+@bp.get("/employees.xlsx")
+@jwt_required()
+def employees_xlsx() -> ResponseReturnValue:
+    query = parse_query(EmployeesQuery)
+    with session_scope(services().session_factory) as session:
+        scope = _scope(session, query)
+        rows = employee_rows(session, scope, query.sort)
+    body = export.employees_xlsx(rows, scope.window.as_dict(), scope.scale)
+    return _download(body, export.XLSX_MIMETYPE, scope, "xlsx")
+
+
+@bp.get("/daily")
+@jwt_required()
+def daily() -> ResponseReturnValue:
+    query = parse_query(DailyQuery)
+    with session_scope(services().session_factory) as session:
+        scope = _scope(session, query, query.employeeId)
+        if query.employeeId is not None:
+            _require_member(session, scope.organization_id, query.employeeId)
+        days = queries.daily(session, scope)
+    return jsonify({**_meta(scope), "employeeId": scope.employee_id, "days": days})
+
+
+@bp.get("/criteria")
+@jwt_required()
+def criteria() -> ResponseReturnValue:
+    query = parse_query(StatsQuery)
+    with session_scope(services().session_factory) as session:
+        scope = _scope(session, query)
+        rows = queries.criteria(session, scope)
+    return jsonify({**_meta(scope), "criteria": rows})
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+
+def employee_rows(session: Session, scope: queries.Scope, sort: str) -> list[dict[str, Any]]:
+    """One row per employee: everyone with an extension or the EMPLOYEE role, and anyone with
+    calls in the window; an EMPLOYEE gets their own row only."""
+    figures = queries.employee_figures(session, scope)
+    statement = select(User).where(User.organization_id == scope.organization_id)
+    if scope.employee_id is not None:
+        statement = statement.where(User.id == scope.employee_id)
+    else:
+        statement = statement.where(or_(User.ext_code.is_not(None), User.role == Role.EMPLOYEE.value,
+                                        User.id.in_(list(figures) or [-1])))
+    rows = [{"employeeId": user.id, "name": display_name(user), "extCode": user.ext_code,
+             **figures.get(user.id, queries.empty_employee_figures())}
+            for user in session.scalars(statement.order_by(User.id))]
+    # Highest first; employees with no score go last when sorting by score.
+    rows.sort(key=lambda row: (row[sort] is None, -(row[sort] or 0), row["employeeId"]))
+    return rows
+
+
+def display_name(user: User) -> str:
+    names = " ".join(part for part in (user.first_name, user.last_name) if part)
+    return user.full_name or names or user.email
+
+
+def _require_member(session: Session, organization_id: int, user_id: int) -> None:
+    user = session.get(User, user_id)
+    if user is None or user.organization_id != organization_id:
+        raise ApiError(404, f"Employee {user_id} not found")
+
+
+def _download(body: bytes, mimetype: str, scope: queries.Scope, extension: str) -> Response:
+    window = scope.window
+    name = f"employees-{window.first_day.isoformat()}-{window.last_day.isoformat()}.{extension}"
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response

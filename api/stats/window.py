@@ -1,0 +1,72 @@
+"""The date window of a statistics request: inclusive days in the organization's time zone.
+
+`from`/`to` are `DD.MM.YYYY` (as Sipuni writes dates) or `YYYY-MM-DD`; the default is the last
+`DEFAULT_WINDOW_DAYS` days up to today. The window becomes a half-open UTC interval
+[start of `from`, start of the day after `to`), which the (organization, started_at) indexes serve.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+DEFAULT_WINDOW_DAYS = 30
+MAX_WINDOW_DAYS = 3660  # ten years: a daily table stays a few thousand rows
+DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d")
+
+
+class WindowError(ValueError):
+    """A date that does not parse, or a window that makes no sense; `field` names the parameter."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Window:
+    first_day: date
+    last_day: date
+    time_zone: str
+
+    @property
+    def start_utc(self) -> datetime:
+        return _start_of(self.first_day, self.time_zone)
+
+    @property
+    def end_utc(self) -> datetime:
+        """Exclusive: the start of the day after `last_day`."""
+        return _start_of(self.last_day + timedelta(days=1), self.time_zone)
+
+    def days(self) -> list[date]:
+        return [self.first_day + timedelta(days=n) for n in range((self.last_day - self.first_day).days + 1)]
+
+    def as_dict(self) -> dict[str, str]:
+        return {"from": self.first_day.isoformat(), "to": self.last_day.isoformat(), "timeZone": self.time_zone}
+
+
+def parse_day(value: str, name: str) -> date:
+    text = value.strip()
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise WindowError(name, f"{name} must be a date as DD.MM.YYYY or YYYY-MM-DD (got {value!r})")
+
+
+def window_for(date_from: str | None, date_to: str | None, time_zone: str, now: datetime | None = None) -> Window:
+    """The inclusive window of the request; missing ends default to the last 30 days up to today."""
+    today = (now or datetime.now(timezone.utc)).astimezone(ZoneInfo(time_zone)).date()
+    last = parse_day(date_to, "to") if date_to else today
+    first = parse_day(date_from, "from") if date_from else last - timedelta(days=DEFAULT_WINDOW_DAYS - 1)
+    if first > last:
+        raise WindowError("from", "from must not be after to")
+    if (last - first).days + 1 > MAX_WINDOW_DAYS:
+        raise WindowError("from", f"the window may span at most {MAX_WINDOW_DAYS} days")
+    return Window(first, last, time_zone)
+
+
+def _start_of(day: date, time_zone: str) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(time_zone)).astimezone(timezone.utc)
