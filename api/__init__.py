@@ -13,7 +13,8 @@ from flask import Flask
 from shared.settings import Settings
 
 BLUEPRINT_MODULES = ("api.auth", "api.users", "api.tasks", "api.health", "api.runs", "api.calls", "api.criteria",
-                     "api.sipuni", "api.hemis", "api.stats")
+                     "api.sipuni", "api.hemis", "api.stats",
+                     "api.user_admin", "api.organizations", "api.org_settings")
 
 
 def create_app(settings: Settings | None = None) -> Flask:

@@ -10,7 +10,7 @@ from flask import request
 from flask_jwt_extended import get_jwt, get_jwt_identity, verify_jwt_in_request
 
 from api.errors import ApiError
-from shared.models import ADMIN_ROLES, Role
+from shared.models import ADMIN_ROLES, READER_ROLES, Role
 
 ViewT = TypeVar("ViewT", bound=Callable[..., Any])
 
@@ -35,6 +35,8 @@ def roles_required(*roles: str) -> Callable[[ViewT], ViewT]:
 
 
 admin_required = roles_required(*ADMIN_ROLES)
+# Reading the whole organization (calls, runs, progress, statistics): admins and MANAGERs.
+reader_required = roles_required(*READER_ROLES)
 
 
 def current_user_id() -> int:

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, m
 from sqlalchemy import select
 
 from api.errors import ApiError
-from api.roles import admin_required, current_organization_id, current_user_id
+from api.roles import admin_required, reader_required, current_organization_id, current_user_id
 from api.services import services
 from api.validation import parse_json, parse_query
 from shared.db import session_scope
@@ -142,7 +142,7 @@ def step1_fetch_csv() -> ResponseReturnValue:
 
 
 @bp.get("/sipuni/csv")
-@admin_required
+@reader_required
 def download_csv() -> ResponseReturnValue:
     path = csv_path(services().settings.data_dir, current_organization_id())
     if not path.is_file():
@@ -176,7 +176,7 @@ def step2_process_recordings() -> ResponseReturnValue:
 
 
 @bp.get("/sipuni/progress")
-@admin_required
+@reader_required
 def step2_progress() -> ResponseReturnValue:
     organization_id = current_organization_id()
     run_id = services().progress.latest(step2_scope(organization_id))

@@ -1,4 +1,4 @@
-"""`GET /users`: the caller's organization's users (admins only); `GET /auth/me`: who am I."""
+"""`GET /users`: the caller's organization's users (admins and managers); `GET /auth/me`: who am I."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from flask_jwt_extended import jwt_required
 from sqlalchemy import select
 
 from api.errors import ApiError
-from api.roles import admin_required, current_organization_id, current_user_id
+from api.roles import current_organization_id, current_user_id, reader_required
 from api.services import services
 from shared.db import session_scope
 from shared.models import User
@@ -18,7 +18,8 @@ bp = Blueprint("users", __name__)
 
 def user_as_dict(user: User) -> dict[str, object]:
     return {"id": user.id, "email": user.email, "role": user.role, "organizationId": user.organization_id,
-            "extCode": user.ext_code, "fullName": user.full_name, "isActive": user.is_active}
+            "extCode": user.ext_code, "fullName": user.full_name, "firstName": user.first_name,
+            "lastName": user.last_name, "isActive": user.is_active}
 
 
 @bp.get("/auth/me")
@@ -32,7 +33,7 @@ def me() -> ResponseReturnValue:
 
 
 @bp.get("/users")
-@admin_required
+@reader_required
 def list_users() -> ResponseReturnValue:
     organization_id = current_organization_id()
     with session_scope(services().session_factory) as session:

@@ -1,0 +1,42 @@
+"""Per-organization call-sync schedules: a 5-field cron read in the organization's time zone.
+
+The API validates a schedule and computes its next due time when it changes; beat's periodic
+check (`workers.schedules`) starts the due syncs and moves the due time on. Both use these.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from croniter import croniter
+
+CRON_FIELDS = 5
+
+
+def cron_problem(expression: str) -> str | None:
+    """Why `expression` is not a usable 5-field cron, or None when it is."""
+    if len(expression.split()) != CRON_FIELDS:
+        return "must be a 5-field cron (minute hour day-of-month month day-of-week), e.g. '0 2 * * *'"
+    if not croniter.is_valid(expression):
+        return f"{expression!r} is not a valid cron expression"
+    return None
+
+
+def time_zone_problem(name: str) -> str | None:
+    """Why `name` is not an IANA time zone, or None when it is."""
+    if name not in available_timezones():
+        return f"{name!r} is not an IANA time zone name, e.g. 'Asia/Tashkent' or 'UTC'"
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return f"{name!r} is not an IANA time zone name"
+    return None
+
+
+def next_due_utc(expression: str, time_zone: str, after: datetime) -> datetime:
+    """The first due time of `expression` strictly after `after`, as the organization's wall clock
+    reads it (`0 2 * * *` is 02:00 in Tashkent), returned in UTC."""
+    local_after = after.astimezone(ZoneInfo(time_zone))
+    due_local = croniter(expression, local_after).get_next(datetime)
+    return due_local.astimezone(timezone.utc)
