@@ -66,11 +66,14 @@ HEMIS_WATCHDOG_INTERVAL_S = 60.0
 
 
 def beat_schedule(settings: Settings) -> dict[str, Any]:
-    """Periodic tasks: the HEMIS nightly sync from `HEMIS_SYNC_CRON` (UTC), and the HEMIS watchdog
-    that gives a running sync a new supervisor if its worker died."""
+    """Periodic tasks: the HEMIS nightly sync from `HEMIS_SYNC_CRON` (UTC), the HEMIS watchdog
+    that gives a running sync a new supervisor if its worker died, and the check of the
+    organizations' call-sync schedules every `SYNC_SCHEDULE_TICK_S`."""
     return {
         "hemis-nightly-sync": {"task": "hemis.nightly_sync", "schedule": hemis_crontab(settings.hemis_sync_cron)},
         "hemis-watchdog": {"task": "hemis.watchdog", "schedule": HEMIS_WATCHDOG_INTERVAL_S},
+        # Each organization's own call-sync schedule, read from the database at every tick.
+        "sipuni-scheduled-syncs": {"task": "sipuni.scheduled_syncs", "schedule": float(settings.sync_schedule_tick_s)},
     }
 
 

@@ -4,7 +4,8 @@
 - `GET  /sipuni/csv` — the organization's saved export
 - `POST /sipuni/step2-process-recordings[?from=DD.MM.YYYY][&to=DD.MM.YYYY]` — one run per organization
 - `GET  /sipuni/progress` — live counts of the organization's latest step-2 run
-- `POST /sipuni-integration` (header `X-API-Key`) — step 1 then step 2 as a Celery chain
+- `POST /sipuni-integration` (header `X-API-Key`) — step 1 then step 2 as a Celery chain; body
+  `{"organizationId": 1, "limit": 10}`, optionally with `"from"`/`"to"` (DD.MM.YYYY)
 
 An ADMIN always acts on their own organization; a SUPERADMIN may pass `?organizationId=N`.
 """
@@ -12,7 +13,6 @@ An ADMIN always acts on their own organization; a SUPERADMIN may pass `?organiza
 from __future__ import annotations
 
 import hmac
-import uuid
 from datetime import date, datetime
 from typing import Any
 
@@ -26,10 +26,11 @@ from api.roles import admin_required, reader_required, current_organization_id, 
 from api.services import services
 from api.validation import parse_json, parse_query
 from shared.db import session_scope
-from shared.locks import RunLock
 from shared.models import Organization, SyncRun
-from shared.runs import create_run
-from shared.sipuni import KIND_STEP1, KIND_STEP2, csv_path, step1_scope, step2_counts, step2_scope
+from shared.sipuni import KIND_STEP2, csv_path, step2_counts, step2_scope
+from shared.sipuni_runs import (
+    TRIGGERED_BY_WEBHOOK, ExportWindow, RunServices, StepTwoRunning, start_chain, start_step1, start_step2,
+)
 
 bp = Blueprint("sipuni", __name__)
 
@@ -81,7 +82,11 @@ class Step1Query(DateWindow):
         return self
 
 
-class WebhookBody(BaseModel):
+class WebhookBody(Step1Query):
+    """`{"organizationId": 1, "limit": 10}`, and optionally `"from"`/`"to"` (DD.MM.YYYY, both or
+    neither): step 1 then exports that window and step 2 processes it."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="ignore", strict=True)
     organizationId: StrictInt = Field(ge=1)  # noqa: N815 (the public field name)
     limit: StrictInt = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
 
@@ -99,32 +104,19 @@ def _require_organization(organization_id: int) -> None:
             raise ApiError(404, f"Organization {organization_id} not found")
 
 
-def _new_run(kind: str, organization_id: int, triggered_by: str, scope: str,
-             run_id: str | None = None) -> tuple[str, str]:
-    """Record a run (status running) and show it in the live progress; return (run id, task id)."""
-    run_id, task_id = run_id or str(uuid.uuid4()), str(uuid.uuid4())
-    with session_scope(services().session_factory) as session:
-        create_run(session, run_id, kind, organization_id=organization_id, triggered_by=triggered_by,
-                   task_id=task_id)
-    services().progress.start(run_id, scope, {"kind": kind, "status": "running",
-                                              "organizationId": organization_id, "taskId": task_id})
-    return run_id, task_id
+def _run_services() -> RunServices:
+    svc = services()
+    return RunServices(session_factory=svc.session_factory, redis=svc.redis, progress=svc.progress,
+                       celery=svc.celery)
 
 
-def _take_step2_lock(organization_id: int, run_id: str) -> RunLock:
-    lock = RunLock(services().redis, step2_scope(organization_id))
-    holder = lock.acquire(run_id)
-    if holder is not None:
-        raise ApiError(409, "A step-2 run is already in progress for this organization",
-                       extra={"runId": holder, "statusUrl": f"/runs/{holder}"})
-    return lock
+def _export_window(window: DateWindow) -> ExportWindow:
+    return ExportWindow(window.date_from, window.date_to)
 
 
-def _step1_kwargs(run_id: str, organization_id: int, limit: int, window: DateWindow | None,
-                  step2_run_id: str | None = None) -> dict[str, Any]:
-    return {"run_id": run_id, "organization_id": organization_id, "limit": limit,
-            "date_from": window.date_from if window else None, "date_to": window.date_to if window else None,
-            "step2_run_id": step2_run_id}
+def _step2_running(exc: StepTwoRunning) -> ApiError:
+    return ApiError(409, "A step-2 run is already in progress for this organization",
+                    extra={"runId": exc.run_id, "statusUrl": f"/runs/{exc.run_id}"})
 
 
 # --- step 1 ----------------------------------------------------------------------------------------
@@ -135,9 +127,8 @@ def step1_fetch_csv() -> ResponseReturnValue:
     query = parse_query(Step1Query)
     organization_id = current_organization_id()
     _require_organization(organization_id)
-    run_id, task_id = _new_run(KIND_STEP1, organization_id, f"user:{current_user_id()}", step1_scope(organization_id))
-    services().celery.send_task("sipuni.fetch_csv", kwargs=_step1_kwargs(run_id, organization_id, query.limit, query),
-                                task_id=task_id)
+    run_id, task_id = start_step1(_run_services(), organization_id, f"user:{current_user_id()}", query.limit,
+                                  _export_window(query))
     return _accepted(task_id, run_id)
 
 
@@ -161,17 +152,11 @@ def step2_process_recordings() -> ResponseReturnValue:
     if not csv_path(services().settings.data_dir, organization_id).is_file():
         return jsonify({"success": False, "message": CSV_NOT_FOUND}), 404
     _require_organization(organization_id)
-    run_id = str(uuid.uuid4())
-    lock = _take_step2_lock(organization_id, run_id)
     try:
-        run_id, task_id = _new_run(KIND_STEP2, organization_id, f"user:{current_user_id()}",
-                                   step2_scope(organization_id), run_id)
-        services().celery.send_task("sipuni.process_csv", task_id=task_id, kwargs={
-            "run_id": run_id, "organization_id": organization_id,
-            "date_from": window.date_from, "date_to": window.date_to})
-    except BaseException:
-        lock.release(run_id)
-        raise
+        run_id, task_id = start_step2(_run_services(), organization_id, f"user:{current_user_id()}",
+                                      _export_window(window))
+    except StepTwoRunning as exc:
+        raise _step2_running(exc) from exc
     return _accepted(task_id, run_id)
 
 
@@ -215,20 +200,9 @@ def webhook() -> ResponseReturnValue:
     body = parse_json(WebhookBody)
     organization_id = body.organizationId
     _require_organization(organization_id)
-    step2_run_id = str(uuid.uuid4())
-    lock = _take_step2_lock(organization_id, step2_run_id)
     try:
-        step1_run_id, step1_task_id = _new_run(KIND_STEP1, organization_id, "webhook", step1_scope(organization_id))
-        step2_run_id, step2_task_id = _new_run(KIND_STEP2, organization_id, "webhook", step2_scope(organization_id),
-                                               step2_run_id)
-        celery = services().celery
-        fetch = celery.signature("sipuni.fetch_csv", kwargs=_step1_kwargs(
-            step1_run_id, organization_id, body.limit, None, step2_run_id), immutable=True).set(task_id=step1_task_id)
-        process = celery.signature("sipuni.process_csv", kwargs={
-            "run_id": step2_run_id, "organization_id": organization_id}, immutable=True).set(task_id=step2_task_id)
-        (fetch | process).apply_async()
-    except BaseException:
-        lock.release(step2_run_id)
-        raise
-    return _accepted(step1_task_id, step1_run_id, step2={
-        "taskId": step2_task_id, "runId": step2_run_id, "statusUrl": f"/runs/{step2_run_id}"})
+        chain = start_chain(_run_services(), organization_id, TRIGGERED_BY_WEBHOOK, body.limit, _export_window(body))
+    except StepTwoRunning as exc:
+        raise _step2_running(exc) from exc
+    return _accepted(chain.step1_task_id, chain.step1_run_id, step2={
+        "taskId": chain.step2_task_id, "runId": chain.step2_run_id, "statusUrl": f"/runs/{chain.step2_run_id}"})

@@ -46,6 +46,7 @@ def run_as_dict(run: SyncRun) -> dict[str, object]:
         "status": run.status,
         "organizationId": run.organization_id,
         "taskId": run.task_id,
+        "triggeredBy": run.triggered_by,
         "startTime": _epoch_ms(run.started_at),
         "endTime": _epoch_ms(run.finished_at),
         "duration": duration_ms,

@@ -43,6 +43,8 @@ SOFT_LIMIT_MAX_MARGIN_S = 30
 DEFAULT_HEMIS_PAGE_STALL_S = 60
 DEFAULT_HEMIS_SUPERVISE_INTERVAL_S = 20
 DEFAULT_HEMIS_READ_TIMEOUT_S = 60.0
+# How often beat checks the organizations' call-sync schedules (cron's resolution is a minute).
+DEFAULT_SYNC_SCHEDULE_TICK_S = 60
 
 
 class ConfigError(RuntimeError):
@@ -89,6 +91,7 @@ class Settings:
     hemis_supervise_interval_s: int = DEFAULT_HEMIS_SUPERVISE_INTERVAL_S
     hemis_read_timeout_s: float = DEFAULT_HEMIS_READ_TIMEOUT_S
     worker_concurrency: int = DEFAULT_WORKER_CONCURRENCY
+    sync_schedule_tick_s: int = DEFAULT_SYNC_SCHEDULE_TICK_S
     secrets_generated: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -137,6 +140,8 @@ class Settings:
         if self.celery_visibility_timeout_s <= self.celery_task_time_limit_s:
             raise ConfigError("CELERY_VISIBILITY_TIMEOUT_S must be longer than CELERY_TASK_TIME_LIMIT_S, "
                               "or a running task would be delivered a second time")
+        if self.sync_schedule_tick_s < 1:
+            raise ConfigError("SYNC_SCHEDULE_TICK_S must be at least 1 second")
         if self.jwt_secret_key and len(self.jwt_secret_key) < MIN_SECRET_LENGTH:
             raise ConfigError(f"JWT_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters long")
         return self

@@ -14,7 +14,8 @@ from celery.signals import worker_process_init
 
 from shared.settings import Settings
 
-TASK_MODULES = ["workers.system", "workers.ai.tasks", "workers.sipuni.tasks", "workers.hemis.tasks"]
+TASK_MODULES = ["workers.system", "workers.ai.tasks", "workers.sipuni.tasks", "workers.sipuni.schedules",
+                "workers.hemis.tasks"]
 
 _app_from_env: Celery | None = None
 

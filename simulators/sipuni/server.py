@@ -5,7 +5,8 @@ Sipuni endpoints (under `/api`, POST form-urlencoded or query string, like the r
 unknown `user`) gets the HTML page "Неправильный хеш" with HTTP 500.
 
 Control API (JSON, for tests and benchmarks):
-- `POST /control/reset`   {"calls": N, "seed": X, "tzOffsetHours": 5} — new data, default options, no faults
+- `POST /control/reset`   {"calls": N, "seed": X, "tzOffsetHours": 5, "newestLocal": "2025-10-06T18:00:00"}
+                          — new data (the newest call at `newestLocal`, local time), default options, no faults
 - `POST /control/format`  {"header": "new|old|2015", "bom": bool, "names": bool, "trailing": "ragged|all|none", "seconds": bool}
 - `POST /control/faults`  {"latencyMs", "chunkDelayMs", "failNext": [{"endpoint", "status", "count", "retryAfter"}],
                            "dropNext": {"count", "afterBytes"}, "dropRecords": {id: count}, "recordStatus": {id: status},
@@ -29,7 +30,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from simulators.sipuni import audio
-from simulators.sipuni.calls import RECORDING_MISSING, RECORDING_NOT_AUDIO, SimCall, generate
+from simulators.sipuni.calls import DEFAULT_NEWEST_LOCAL, RECORDING_MISSING, RECORDING_NOT_AUDIO, SimCall, generate
 from simulators.sipuni.csv_format import FormatOptions, render
 
 BAD_HASH_PAGE = ("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Ошибка</title></head>"
@@ -70,9 +71,10 @@ class SimState:
         self.lock = threading.RLock()
         self.reset(calls, seed, tz_offset_h)
 
-    def reset(self, calls: int, seed: int, tz_offset_h: float = 5) -> None:
+    def reset(self, calls: int, seed: int, tz_offset_h: float = 5, newest_local: datetime | None = None) -> None:
         with self.lock:
-            self.calls: list[SimCall] = generate(calls, seed, tz_offset_h=tz_offset_h)
+            self.calls: list[SimCall] = generate(calls, seed, newest_local=newest_local or DEFAULT_NEWEST_LOCAL,
+                                                 tz_offset_h=tz_offset_h)
             self.by_id = {call.record_id: call for call in self.calls}
             self.options = FormatOptions()
             self.faults = Faults()
@@ -262,8 +264,10 @@ class SipuniHandler(BaseHTTPRequestHandler):
         body = self._json_body if isinstance(self._json_body, dict) else {}
         try:
             if action == "reset":
+                newest = body.get("newestLocal")
                 self.sim.reset(int(body.get("calls", len(self.sim.calls))), int(body.get("seed", 1)),
-                               float(body.get("tzOffsetHours", 5)))
+                               float(body.get("tzOffsetHours", 5)),
+                               datetime.fromisoformat(newest) if newest else None)
             elif action == "format":
                 with self.sim.lock:
                     self.sim.options.update(body)

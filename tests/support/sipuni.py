@@ -64,8 +64,9 @@ class SipuniSimulator:
         response.raise_for_status()
         return response.json()
 
-    def reset(self, calls: int = DEFAULT_CALLS, seed: int = DEFAULT_SEED) -> None:
-        self.control("reset", {"calls": calls, "seed": seed})
+    def reset(self, calls: int = DEFAULT_CALLS, seed: int = DEFAULT_SEED, newest_local: str | None = None) -> None:
+        """New data; `newest_local` (ISO, the account's local time) moves the call history in time."""
+        self.control("reset", {"calls": calls, "seed": seed, **({"newestLocal": newest_local} if newest_local else {})})
 
     def format(self, **options: Any) -> None:
         self.control("format", options)

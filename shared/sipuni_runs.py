@@ -1,0 +1,139 @@
+"""Starting Sipuni runs: the one path taken by the HTTP triggers and by scheduled syncs.
+
+A run is recorded (`sync_runs`, status running) and shown in the live progress before its task is
+enqueued. Step 2 holds the organization's step-2 lock from the moment it is started until its
+summary is written; a chain (step 1 then step 2: the webhook and scheduled syncs) takes that lock
+before step 1, so no other step 2 can start in between and a second trigger is refused at once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+from celery import Celery
+from sqlalchemy.orm import Session, sessionmaker
+
+from shared.db import session_scope
+from shared.locks import RunLock
+from shared.progress import ProgressStore
+from shared.runs import create_run
+from shared.sipuni import KIND_STEP1, KIND_STEP2, step1_scope, step2_scope
+
+TASK_FETCH_CSV = "sipuni.fetch_csv"  # sent by name: the API never imports worker code
+TASK_PROCESS_CSV = "sipuni.process_csv"
+TRIGGERED_BY_SCHEDULE = "schedule"
+TRIGGERED_BY_WEBHOOK = "webhook"
+
+
+class StepTwoRunning(Exception):
+    """The organization's step 2 (or a chain ending in one) is still going."""
+
+    def __init__(self, organization_id: int, run_id: str) -> None:
+        super().__init__(f"a step-2 run is already in progress for organization {organization_id} (run {run_id})")
+        self.run_id = run_id
+
+
+@dataclass(frozen=True)
+class RunServices:
+    """What starting a run needs; the API's `Services` and a worker's context both provide it."""
+
+    session_factory: sessionmaker[Session]
+    redis: redis.Redis
+    progress: ProgressStore
+    celery: Celery
+
+
+@dataclass(frozen=True)
+class ExportWindow:
+    """Inclusive `DD.MM.YYYY` days of the account's local time; None = no bound."""
+
+    date_from: str | None = None
+    date_to: str | None = None
+
+
+@dataclass(frozen=True)
+class StartedChain:
+    step1_run_id: str
+    step1_task_id: str
+    step2_run_id: str
+    step2_task_id: str
+
+
+def new_run(svc: RunServices, kind: str, organization_id: int, triggered_by: str, scope: str,
+            run_id: str | None = None) -> tuple[str, str]:
+    """Record a run (status running) and show it in the live progress; return (run id, task id)."""
+    run_id, task_id = run_id or str(uuid.uuid4()), str(uuid.uuid4())
+    with session_scope(svc.session_factory) as session:
+        create_run(session, run_id, kind, organization_id=organization_id, triggered_by=triggered_by,
+                   task_id=task_id)
+    svc.progress.start(run_id, scope, {"kind": kind, "status": "running", "organizationId": organization_id,
+                                       "taskId": task_id})
+    return run_id, task_id
+
+
+def take_step2_lock(client: redis.Redis, organization_id: int, run_id: str) -> RunLock:
+    lock = RunLock(client, step2_scope(organization_id))
+    holder = lock.acquire(run_id)
+    if holder is not None:
+        raise StepTwoRunning(organization_id, holder)
+    return lock
+
+
+def step1_kwargs(run_id: str, organization_id: int, limit: int, window: ExportWindow | None,
+                 step2_run_id: str | None = None) -> dict[str, Any]:
+    return {"run_id": run_id, "organization_id": organization_id, "limit": limit,
+            "date_from": window.date_from if window else None, "date_to": window.date_to if window else None,
+            "step2_run_id": step2_run_id}
+
+
+def step2_kwargs(run_id: str, organization_id: int, window: ExportWindow | None) -> dict[str, Any]:
+    return {"run_id": run_id, "organization_id": organization_id,
+            "date_from": window.date_from if window else None, "date_to": window.date_to if window else None}
+
+
+def start_step1(svc: RunServices, organization_id: int, triggered_by: str, limit: int,
+                window: ExportWindow | None) -> tuple[str, str]:
+    run_id, task_id = new_run(svc, KIND_STEP1, organization_id, triggered_by, step1_scope(organization_id))
+    svc.celery.send_task(TASK_FETCH_CSV, kwargs=step1_kwargs(run_id, organization_id, limit, window), task_id=task_id)
+    return run_id, task_id
+
+
+def start_step2(svc: RunServices, organization_id: int, triggered_by: str,
+                window: ExportWindow | None) -> tuple[str, str]:
+    """Lock, record and enqueue step 2; raises StepTwoRunning when one is on."""
+    run_id = str(uuid.uuid4())
+    lock = take_step2_lock(svc.redis, organization_id, run_id)
+    try:
+        run_id, task_id = new_run(svc, KIND_STEP2, organization_id, triggered_by, step2_scope(organization_id),
+                                  run_id)
+        svc.celery.send_task(TASK_PROCESS_CSV, task_id=task_id,
+                             kwargs=step2_kwargs(run_id, organization_id, window))
+    except BaseException:
+        lock.release(run_id)
+        raise
+    return run_id, task_id
+
+
+def start_chain(svc: RunServices, organization_id: int, triggered_by: str, limit: int,
+                window: ExportWindow | None) -> StartedChain:
+    """Step 1 then step 2 (on the same window) as a Celery chain, under the step-2 lock from the
+    start; raises StepTwoRunning when a step 2 is on."""
+    step2_run_id = str(uuid.uuid4())
+    lock = take_step2_lock(svc.redis, organization_id, step2_run_id)
+    try:
+        step1_run_id, step1_task_id = new_run(svc, KIND_STEP1, organization_id, triggered_by,
+                                              step1_scope(organization_id))
+        step2_run_id, step2_task_id = new_run(svc, KIND_STEP2, organization_id, triggered_by,
+                                              step2_scope(organization_id), step2_run_id)
+        fetch = svc.celery.signature(TASK_FETCH_CSV, kwargs=step1_kwargs(
+            step1_run_id, organization_id, limit, window, step2_run_id), immutable=True).set(task_id=step1_task_id)
+        process = svc.celery.signature(TASK_PROCESS_CSV, kwargs=step2_kwargs(step2_run_id, organization_id, window),
+                                       immutable=True).set(task_id=step2_task_id)
+        (fetch | process).apply_async()
+    except BaseException:
+        lock.release(step2_run_id)
+        raise
+    return StartedChain(step1_run_id, step1_task_id, step2_run_id, step2_task_id)
