@@ -49,6 +49,7 @@ class DailyQuery(StatsQuery):
 
 def _scope(session: Session, query: StatsQuery, employee_id: int | None = None) -> queries.Scope:
     """Organization, window, scale, and the employee an EMPLOYEE is limited to."""
+    queries.prepare(session)
     organization = session.get(Organization, current_organization_id())
     if organization is None:
         raise ApiError(404, "Organization not found")

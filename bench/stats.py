@@ -1,0 +1,191 @@
+"""Latency of every `/stats/*` request on a large organization, for a 30-day window.
+
+Builds, in its own database, one organization with 1,000,000 call-log rows and 200,000 scored
+calls (4 criterion scores each, about one violation per two calls) spread over the last
+BENCH_DAYS days, loaded in bulk by `generate_series` in SQL. Then asks each statistics request
+through the real Flask app (JWT, validation, SQL, JSON/CSV/XLSX) and prints a table of latencies.
+The goal: every request under 300 ms.
+
+    BENCH_DATABASE_URL (default postgresql+psycopg2://postgres@127.0.0.1:5432/navai_bench_stats; recreated)
+    BENCH_REDIS_URL    (default redis://127.0.0.1:6379/13; only the app's connection, nothing is written)
+    python bench/stats.py [--log-rows 1000000] [--scored-calls 200000] [--days 365] [--repeat 7] [--reuse]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from alembic import command  # noqa: E402
+from sqlalchemy import Engine, text  # noqa: E402
+
+from shared.db import make_engine  # noqa: E402
+from shared.settings import ENV_TEST, Settings  # noqa: E402
+from tests.conftest import alembic_config  # noqa: E402
+from tests.support.services import recreate_database  # noqa: E402
+
+TARGET_MS = 300
+EMPLOYEES = 50
+CRITERIA = 4
+PASSWORD = "bench-password-123"
+TIME_ZONE = "Asia/Tashkent"
+
+SEED_SQL = """
+INSERT INTO organizations (id, name, scoring_mode, time_zone, created_at)
+VALUES (1, 'Bench call centre', 'HUNDRED', :tz, now());
+INSERT INTO users (id, email, password_hash, role, organization_id, ext_code, full_name, is_active, created_at)
+SELECT n, 'employee' || n || '@bench.test', :hash, 'EMPLOYEE', 1, (100 + n)::text, 'Employee ' || n, true, now()
+FROM generate_series(1, :employees) AS n;
+INSERT INTO users (id, email, password_hash, role, organization_id, is_active, created_at)
+VALUES (:employees + 1, 'admin@bench.test', :hash, 'ADMIN', 1, true, now());
+SELECT setval(pg_get_serial_sequence('users', 'id'), :employees + 1);
+INSERT INTO criteria (id, organization_id, name, weight, is_active, created_at, updated_at)
+SELECT n, 1, 'Criterion ' || n, n, true, now(), now() FROM generate_series(1, :criteria) AS n;
+
+-- The call log: every exported call, answered (60%) or missed, 5% without a known employee.
+INSERT INTO call_log (organization_id, record_id, direction, status, started_at, ext_code, employee_id,
+                      from_number, to_number, call_duration_s, talk_duration_s, answer_duration_s,
+                      has_recording, first_seen_at, updated_at)
+SELECT 1, (1700000000 + n) || '.' || n,
+       CASE WHEN n % 20 < 11 THEN 'outgoing' WHEN n % 20 < 18 THEN 'incoming' ELSE 'internal' END,
+       CASE WHEN n % 5 < 3 THEN 'answered' ELSE 'missed' END,
+       now() - make_interval(secs => n * (:days * 86400.0 / :log_rows)),
+       CASE WHEN n % 20 = 0 THEN NULL ELSE (100 + 1 + n % :employees)::text END,
+       CASE WHEN n % 20 = 0 THEN NULL ELSE 1 + n % :employees END,
+       '99890' || lpad((n % 10000000)::text, 7, '0'), '998901471049',
+       30 + n % 300, CASE WHEN n % 5 < 3 THEN 20 + n % 280 END, CASE WHEN n % 5 < 3 THEN 2 + n % 20 END,
+       true, now(), now()
+FROM generate_series(1, :log_rows) AS n;
+
+-- The scored calls (step 2 + AI), with their criterion scores and violations.
+INSERT INTO calls (id, organization_id, employee_id, external_id, direction, status, started_at, raw, ai_status,
+                   overall_score, score_max, created_at, updated_at)
+SELECT n, 1, 1 + n % :employees, 'scored.' || n, 'incoming', 'answered',
+       now() - make_interval(secs => n * (:days * 86400.0 / :scored)), '{}'::jsonb, 'done',
+       (n * 37) % 101, 100, now(), now()
+FROM generate_series(1, :scored) AS n;
+SELECT setval(pg_get_serial_sequence('calls', 'id'), :scored);
+INSERT INTO call_scores (call_id, criterion_id, score, max_score, weight)
+SELECT c, k, (c * 13 + k * 7) % 101, 100, k FROM generate_series(1, :scored) AS c, generate_series(1, :criteria) AS k;
+INSERT INTO violations (call_id, position, description)
+SELECT c, 0, 'interrupted the client' FROM generate_series(1, :scored) AS c WHERE c % 2 = 0;
+"""
+
+REQUESTS = (
+    ("overview", "/stats/overview"),
+    ("employees", "/stats/employees"),
+    ("employees sort=avgScore", "/stats/employees?sort=avgScore"),
+    ("daily", "/stats/daily"),
+    ("daily employeeId=7", "/stats/daily?employeeId=7"),
+    ("criteria", "/stats/criteria"),
+    ("employees.csv", "/stats/employees.csv"),
+    ("employees.xlsx", "/stats/employees.xlsx"),
+    ("overview as EMPLOYEE", "/stats/overview"),
+)
+
+
+def main() -> int:
+    args = parse_args()
+    database_url = os.environ.get("BENCH_DATABASE_URL",
+                                  "postgresql+psycopg2://postgres@127.0.0.1:5432/navai_bench_stats")
+    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
+    if not args.reuse:
+        recreate_database(database_url)
+        command.upgrade(alembic_config(database_url), "head")
+    engine = make_engine(database_url)
+    load_s = 0.0 if args.reuse else seed(engine, args)
+    in_window = rows_in_window(engine)
+    print(f"{'reused' if args.reuse else 'loaded'} {args.log_rows:,} call-log rows and {args.scored_calls:,} scored calls "
+          f"({args.scored_calls * CRITERIA:,} criterion scores) over {args.days} days in {load_s:.1f} s")
+    print(f"30-day window ({TIME_ZONE}): {in_window[0]:,} call-log rows, {in_window[1]:,} scored calls\n")
+    results = time_requests(database_url, redis_url, args.repeat)
+    print_table(results, args.repeat)
+    print(f"\nload average while timing (1/5/15 min): {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
+          f"on {os.cpu_count()} CPUs")
+    engine.dispose()
+    return 0 if all(max(times) < TARGET_MS for _, times in results) else 1
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--log-rows", type=int, default=1_000_000)
+    parser.add_argument("--scored-calls", type=int, default=200_000)
+    parser.add_argument("--days", type=int, default=365, help="history the rows are spread over")
+    parser.add_argument("--repeat", type=int, default=7, help="timed requests per row (after one warm-up)")
+    parser.add_argument("--reuse", action="store_true", help="time the database a previous run loaded (no reload)")
+    return parser.parse_args()
+
+
+def seed(engine: Engine, args: argparse.Namespace) -> float:
+    from api.auth import hash_password
+
+    started = time.perf_counter()
+    params = {"tz": TIME_ZONE, "hash": hash_password(PASSWORD), "employees": EMPLOYEES, "criteria": CRITERIA,
+              "days": args.days, "log_rows": args.log_rows, "scored": args.scored_calls}
+    with engine.begin() as connection:
+        for statement in (part.strip() for part in SEED_SQL.split(";\n")):
+            if statement:
+                connection.execute(text(statement), params)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM ANALYZE"))
+    return time.perf_counter() - started
+
+
+def rows_in_window(engine: Engine) -> tuple[int, int]:
+    with engine.connect() as connection:
+        log = connection.scalar(text("SELECT count(*) FROM call_log WHERE started_at >= now() - interval '30 days'"))
+        scored = connection.scalar(text("SELECT count(*) FROM calls WHERE started_at >= now() - interval '30 days'"))
+    return int(log or 0), int(scored or 0)
+
+
+def time_requests(database_url: str, redis_url: str, repeat: int) -> list[tuple[str, list[float]]]:
+    from api import create_app
+
+    settings = Settings(navai_env=ENV_TEST, database_url=database_url, redis_url=redis_url,
+                        jwt_secret_key="bench-" + "x" * 26).checked()
+    app = create_app(settings)
+    client = app.test_client()
+    admin = _login(client, "admin@bench.test")
+    employee = _login(client, "employee7@bench.test")
+    results = []
+    for label, path in REQUESTS:
+        headers = employee if "EMPLOYEE" in label else admin
+        _get(client, path, headers)  # warm-up: connection pool, plan cache
+        times = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            _get(client, path, headers)
+            times.append((time.perf_counter() - started) * 1000)
+        results.append((label, times))
+    app.extensions["navai"].engine.dispose()
+    return results
+
+
+def _login(client, email: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    response = client.post("/auth/login", json={"email": email, "password": PASSWORD})
+    assert response.status_code == 200, response.get_json()
+    return {"Authorization": f"Bearer {response.get_json()['access_token']}"}
+
+
+def _get(client, path: str, headers: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    response = client.get(path, headers=headers)
+    if response.status_code != 200:
+        raise RuntimeError(f"{path}: HTTP {response.status_code} {response.get_data(as_text=True)[:300]}")
+
+
+def print_table(results: list[tuple[str, list[float]]], repeat: int) -> None:
+    print(f"{'request (30-day window)':<26} {'median ms':>10} {'max ms':>8}  target < {TARGET_MS} ms "
+          f"({repeat} runs each)")
+    for label, times in results:
+        verdict = "ok" if max(times) < TARGET_MS else "SLOW"
+        print(f"{label:<26} {statistics.median(times):>10.1f} {max(times):>8.1f}  {verdict}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
