@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_v
 from sqlalchemy import select
 
 from api.errors import ApiError
-from api.roles import admin_required, reader_required, current_user_id
+from api.roles import admin_required, current_user_id
 from api.services import services
 from api.validation import parse_json
 from shared.db import session_scope
@@ -91,7 +91,7 @@ def _sync_one(kind: str) -> ResponseReturnValue:
 
 
 @bp.get("/progress/<kind>")
-@reader_required
+@admin_required
 def progress(kind: str) -> ResponseReturnValue:
     if kind not in HEMIS_KINDS:
         raise ApiError(404, f"Unknown HEMIS progress {kind!r}; use students or employees")

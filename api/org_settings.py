@@ -13,6 +13,7 @@ from typing import Any
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy.orm import Session
 
 from api.errors import ApiError
 from api.roles import admin_required, current_organization_id
@@ -115,7 +116,7 @@ def patch_settings() -> ResponseReturnValue:
         return jsonify({"success": True, **organization_settings(organization)})
 
 
-def _organization(session: Any) -> Organization:
+def _organization(session: Session) -> Organization:
     organization_id = current_organization_id()
     organization = session.get(Organization, organization_id, with_for_update=True)
     if organization is None:

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, m
 from sqlalchemy import select
 
 from api.errors import ApiError
-from api.roles import admin_required, reader_required, current_organization_id, current_user_id
+from api.roles import admin_required, current_organization_id, current_user_id, reader_required
 from api.services import services
 from api.validation import parse_json, parse_query
 from shared.db import session_scope

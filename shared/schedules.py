@@ -7,6 +7,7 @@ check (`workers.schedules`) starts the due syncs and moves the due time on. Both
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from croniter import croniter
@@ -23,9 +24,14 @@ def cron_problem(expression: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1)
+def _zone_names() -> frozenset[str]:
+    return frozenset(available_timezones())  # reads the tz database from disk: once per process
+
+
 def time_zone_problem(name: str) -> str | None:
     """Why `name` is not an IANA time zone, or None when it is."""
-    if name not in available_timezones():
+    if name not in _zone_names():
         return f"{name!r} is not an IANA time zone name, e.g. 'Asia/Tashkent' or 'UTC'"
     try:
         ZoneInfo(name)

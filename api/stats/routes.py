@@ -27,7 +27,6 @@ from shared.models import MAX_SCORE_BY_MODE, Organization, Role, User
 
 bp = Blueprint("stats", __name__, url_prefix="/stats")
 
-SORT_FIELDS = ("avgScore", "calls", "talkTimeS", "missed")
 DEFAULT_SORT = "calls"
 
 
@@ -143,8 +142,10 @@ def employee_rows(session: Session, scope: queries.Scope, sort: str) -> list[dic
     if scope.employee_id is not None:
         statement = statement.where(User.id == scope.employee_id)
     else:
-        statement = statement.where(or_(User.ext_code.is_not(None), User.role == Role.EMPLOYEE.value,
-                                        User.id.in_(list(figures) or [-1])))
+        shown = [User.ext_code.is_not(None), User.role == Role.EMPLOYEE.value]
+        if figures:
+            shown.append(User.id.in_(list(figures)))
+        statement = statement.where(or_(*shown))
     rows = [{"employeeId": user.id, "name": display_name(user), "extCode": user.ext_code,
              **figures.get(user.id, queries.empty_employee_figures())}
             for user in session.scalars(statement.order_by(User.id))]

@@ -16,7 +16,7 @@ from statistics import mean
 import pytest
 from openpyxl import load_workbook
 
-from shared.models import Call, CallScore, Criterion, Organization, User, Violation
+from shared.models import Call, CallScore, Criterion, User, Violation
 from tests.support.sipuni import EMPLOYEE_EXTS, wait_for_run
 
 SIM_CALLS = 300  # ~26 hours of calls: they cross local midnight and the UTC day boundary (05:00 local)

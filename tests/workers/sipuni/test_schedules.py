@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from shared.locks import RunLock
-from shared.models import Call, CallLogEntry, Organization, SyncRun
+from shared.models import Call, CallLogEntry, SyncRun
 from shared.sipuni import step2_scope
 from tests.support.sipuni import expected_outcomes, wait_for_run
 from tests.support.workers import PROJECT_ROOT
