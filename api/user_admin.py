@@ -13,6 +13,7 @@ from typing import Any
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,7 +24,7 @@ from api.services import services
 from api.users import user_as_dict
 from api.validation import parse_json
 from shared.db import session_scope
-from shared.models import Organization, Role, User
+from shared.models import CallLogEntry, Organization, Role, User
 
 bp = Blueprint("user_admin", __name__)
 
@@ -71,6 +72,7 @@ def create_user() -> ResponseReturnValue:
         _apply_profile(user, body.model_dump(exclude_unset=True))
         session.add(user)
         _flush_unique(session)
+        _claim_logged_calls(session, user)
         return jsonify({"success": True, "user": user_as_dict(user)}), 201
 
 
@@ -102,6 +104,8 @@ def update_user(user_id: int) -> ResponseReturnValue:
             user.is_active = body.isActive
         _apply_profile(user, changes)
         _flush_unique(session)
+        if "extCode" in changes:
+            _claim_logged_calls(session, user)
         return jsonify({"success": True, "user": user_as_dict(user)})
 
 
@@ -160,6 +164,16 @@ def _apply_profile(user: User, changes: dict[str, Any]) -> None:
         user.last_name = changes["lastName"]
     if "firstName" in changes or "lastName" in changes:
         user.full_name = " ".join(part for part in (user.first_name, user.last_name) if part) or None
+
+
+def _claim_logged_calls(session: Session, user: User) -> None:
+    """Calls already in the call log under the user's extension but with no employee (nobody had
+    it at export time) become the user's, so their history counts in the statistics at once.
+    Calls linked to someone else stay theirs."""
+    if user.ext_code and user.organization_id is not None:
+        session.execute(update(CallLogEntry).where(
+            CallLogEntry.organization_id == user.organization_id, CallLogEntry.ext_code == user.ext_code,
+            CallLogEntry.employee_id.is_(None)).values(employee_id=user.id))
 
 
 def _flush_unique(session: Session) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from shared.models import Organization, User
+from datetime import datetime, timezone
+
+from shared.models import CallLogEntry, Organization, User
 
 PASSWORD = "a-long-enough-password"
 
@@ -101,3 +103,20 @@ def test_superadmin_creates_users_anywhere_and_organizations(client, auth_header
     bad = client.post("/organizations", json={"name": "", "timeZone": "Mars/Base"}, headers=headers)
     assert bad.status_code == 400 and {"name", "timeZone"} <= set(bad.get_json()["errors"])
     assert db.query(Organization).count() == 1
+
+
+def test_a_new_employee_gets_the_logged_calls_of_their_extension(client, auth_headers, make_user, db):
+    admin = make_user("ADMIN")
+    headers = auth_headers(user=admin)
+    colleague = make_user("EMPLOYEE", organization=db.get(Organization, admin.organization_id), ext_code="209")
+    for record_id, employee_id in (("1.1", None), ("1.2", None), ("1.3", colleague.id)):
+        db.add(CallLogEntry(organization_id=admin.organization_id, record_id=record_id, status="answered",
+                            started_at=datetime.now(timezone.utc), ext_code="201", employee_id=employee_id,
+                            has_recording=True))
+    db.commit()
+    user = _new(client, headers).get_json()["user"]  # extCode 201
+    db.expire_all()
+    owners = {entry.record_id: entry.employee_id for entry in db.query(CallLogEntry)}
+    assert owners == {"1.1": user["id"], "1.2": user["id"], "1.3": colleague.id}
+    rows = client.get("/stats/employees", headers=headers).get_json()["employees"]
+    assert {row["employeeId"]: row["calls"] for row in rows} == {user["id"]: 2, colleague.id: 1}
