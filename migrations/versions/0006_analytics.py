@@ -42,11 +42,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('call_log', schema=None) as batch_op:
         batch_op.create_index('ix_call_log_organization_id_employee_id_started_at', ['organization_id', 'employee_id', 'started_at'], unique=False)
-        batch_op.create_index('ix_call_log_organization_id_started_at', ['organization_id', 'started_at'], unique=False)
+        batch_op.create_index('ix_call_log_organization_id_started_at', ['organization_id', 'started_at'], unique=False,
+                              postgresql_include=['employee_id', 'status', 'direction', 'talk_duration_s'])
 
     with op.batch_alter_table('calls', schema=None) as batch_op:
         batch_op.add_column(sa.Column('score_max', sa.Integer(), nullable=True))
-        batch_op.create_index('ix_calls_organization_id_started_at', ['organization_id', 'started_at'], unique=False)
+        batch_op.create_index('ix_calls_organization_id_started_at', ['organization_id', 'started_at'], unique=False,
+                              postgresql_include=['id', 'employee_id', 'overall_score', 'score_max'])
 
     with op.batch_alter_table('organizations', schema=None) as batch_op:
         batch_op.add_column(sa.Column('time_zone', sa.String(length=64), server_default='UTC', nullable=False))
