@@ -16,7 +16,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from flask import Blueprint, jsonify, request, send_file
+from flask import Blueprint, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
 from sqlalchemy import select
@@ -29,7 +29,9 @@ from shared.db import session_scope
 from shared.locks import RunLock
 from shared.models import Organization, SyncRun
 from shared.runs import create_run
-from shared.sipuni import KIND_STEP1, KIND_STEP2, csv_path, step1_scope, step2_counts, step2_scope
+from shared.sipuni import CSV_FILE_NAME, KIND_STEP1, KIND_STEP2, csv_key, step1_scope, step2_counts, step2_scope
+from shared.storage import ObjectNotFound
+from shared.storage.base import iter_chunks
 
 bp = Blueprint("sipuni", __name__)
 
@@ -144,11 +146,18 @@ def step1_fetch_csv() -> ResponseReturnValue:
 @bp.get("/sipuni/csv")
 @admin_required
 def download_csv() -> ResponseReturnValue:
-    path = csv_path(services().settings.data_dir, current_organization_id())
-    if not path.is_file():
+    """The export, streamed from storage (whichever host wrote it)."""
+    storage, key = services().storage, csv_key(current_organization_id())
+    size = storage.size(key)
+    try:
+        stream = storage.open(key) if size is not None else None
+    except ObjectNotFound:
+        stream = None
+    if stream is None:
         return jsonify({"success": False, "message": CSV_NOT_FOUND}), 404
-    return send_file(path.resolve(), mimetype="text/csv; charset=utf-8", as_attachment=True,
-                     download_name=path.name, max_age=0)
+    return Response(iter_chunks(stream), mimetype="text/csv", content_type="text/csv; charset=utf-8", headers={
+        "Content-Length": str(size), "Content-Disposition": f"attachment; filename={CSV_FILE_NAME}",
+        "Cache-Control": "no-cache"})
 
 
 # --- step 2 ----------------------------------------------------------------------------------------
@@ -158,7 +167,7 @@ def download_csv() -> ResponseReturnValue:
 def step2_process_recordings() -> ResponseReturnValue:
     window = parse_query(DateWindow)
     organization_id = current_organization_id()
-    if not csv_path(services().settings.data_dir, organization_id).is_file():
+    if services().storage.size(csv_key(organization_id)) is None:
         return jsonify({"success": False, "message": CSV_NOT_FOUND}), 404
     _require_organization(organization_id)
     run_id = str(uuid.uuid4())
