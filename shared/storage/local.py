@@ -36,6 +36,12 @@ class _Range:
     def close(self) -> None:
         self._stream.close()
 
+    def __enter__(self) -> "_Range":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 class LocalStorage:
     def __init__(self, root: str | Path) -> None:
