@@ -15,7 +15,7 @@ from flask import Blueprint, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_jwt_extended import jwt_required
 
-from api.calls import _visible_call
+from api.calls import _visible_call  # the access rule of GET /calls/<id>, shared on purpose
 from api.errors import ApiError, error_body
 from api.services import services
 from shared.db import session_scope

@@ -149,13 +149,13 @@ def download_csv() -> ResponseReturnValue:
     """The export, streamed from storage (whichever host wrote it)."""
     storage, key = services().storage, csv_key(current_organization_id())
     size = storage.size(key)
-    try:
-        stream = storage.open(key) if size is not None else None
-    except ObjectNotFound:
-        stream = None
-    if stream is None:
+    if size is None:
         return jsonify({"success": False, "message": CSV_NOT_FOUND}), 404
-    return Response(iter_chunks(stream), mimetype="text/csv", content_type="text/csv; charset=utf-8", headers={
+    try:
+        stream = storage.open(key)
+    except ObjectNotFound:  # deleted between the two calls
+        return jsonify({"success": False, "message": CSV_NOT_FOUND}), 404
+    return Response(iter_chunks(stream), content_type="text/csv; charset=utf-8", headers={
         "Content-Length": str(size), "Content-Disposition": f"attachment; filename={CSV_FILE_NAME}",
         "Cache-Control": "no-cache"})
 
