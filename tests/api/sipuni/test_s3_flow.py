@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import select
 
 from shared.models import Call
+from shared.redis_client import make_redis
 from shared.storage.s3 import S3Location
 from simulators.ai import AiSimulator
 from simulators.sipuni import audio
@@ -128,6 +129,13 @@ def test_step1_step2_and_ai_on_workers_without_a_shared_disk(
     ranged = client.get(f"/calls/{played.id}/recording", headers={**headers, "Range": "bytes=1000-1999"})
     assert (ranged.status_code, ranged.data) == (206, body[1000:2000])
     assert ranged.headers["Content-Range"] == f"bytes 1000-1999/{len(body)}"
+
+    # Task results carry ids and counts: no phone number of the CSV is in the result backend.
+    redis = make_redis(s3_settings.redis_url)
+    results = " ".join(redis.get(key) or "" for key in redis.scan_iter("celery-task-meta-*"))
+    phones = {value for record in truth for value in (record["caller"], record["callee"]) if len(value) >= 9}
+    assert "fan_out" not in results and '"queued"' in results and phones
+    assert [phone for phone in phones if phone in results] == []
 
     # No host kept a file of its own: everything is in the bucket.
     assert [_files(directory) for directory in dirs.values()] == [[], [], []]
