@@ -18,11 +18,13 @@ from flask_jwt_extended import jwt_required
 from api.calls import _visible_call  # the access rule of GET /calls/<id>, shared on purpose
 from api.errors import ApiError, error_body
 from api.services import services
+from api.storage_http import storage_unavailable
 from shared.db import session_scope
-from shared.storage import ObjectNotFound
+from shared.storage import ObjectNotFound, StorageError
 from shared.storage.base import iter_chunks
 
 bp = Blueprint("recordings", __name__, url_prefix="/calls")
+bp.register_error_handler(StorageError, storage_unavailable)
 
 CONTENT_TYPES = {".mp3": "audio/mpeg", ".wav": "audio/wav", ".ogg": "audio/ogg"}
 DEFAULT_CONTENT_TYPE = "application/octet-stream"

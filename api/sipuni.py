@@ -24,16 +24,18 @@ from sqlalchemy import select
 from api.errors import ApiError
 from api.roles import admin_required, current_organization_id, current_user_id
 from api.services import services
+from api.storage_http import storage_unavailable
 from api.validation import parse_json, parse_query
 from shared.db import session_scope
 from shared.locks import RunLock
 from shared.models import Organization, SyncRun
 from shared.runs import create_run
 from shared.sipuni import CSV_FILE_NAME, KIND_STEP1, KIND_STEP2, csv_key, step1_scope, step2_counts, step2_scope
-from shared.storage import ObjectNotFound
+from shared.storage import ObjectNotFound, StorageError
 from shared.storage.base import iter_chunks
 
 bp = Blueprint("sipuni", __name__)
+bp.register_error_handler(StorageError, storage_unavailable)
 
 DATE_FORMAT = "%d.%m.%Y"
 DEFAULT_LIMIT = 500

@@ -66,3 +66,23 @@ def test_a_call_without_a_stored_recording_is_404_json(client, auth_headers, rec
     (Path(settings.data_dir) / call.recording_path).unlink()  # deleted after analysis
     response = client.get(f"/calls/{call.id}/recording", headers=headers)
     assert response.status_code == 404 and response.is_json
+
+
+def test_an_unreachable_storage_is_503_json(db, settings, make_user):
+    from api import create_app
+    from tests.conftest import TEST_PASSWORD, settings_with
+    from tests.support.services import free_port
+
+    admin = make_user("ADMIN")
+    call = make_call(db, settings, admin.organization.id)
+    down = settings_with(settings, storage_url="s3://navai", aws_endpoint_url_s3=f"http://127.0.0.1:{free_port()}",
+                         aws_access_key_id="nobody", aws_secret_access_key="nothing", aws_default_region="us-east-1")
+    app = create_app(down)
+    client = app.test_client()
+    token = client.post("/auth/login", json={"email": admin.email, "password": TEST_PASSWORD}).get_json()
+    headers = {"Authorization": f"Bearer {token['access_token']}"}
+    for path in (f"/calls/{call.id}/recording", "/sipuni/csv", "/sipuni/step2-process-recordings"):
+        response = client.open(path, method="POST" if "step2" in path else "GET", headers=headers)
+        assert response.status_code == 503, (path, response.data)
+        assert response.get_json()["message"] == "The file storage is unavailable; try again later"
+    app.extensions["navai"].engine.dispose()
