@@ -19,6 +19,9 @@ MULTIPART_THRESHOLD_BYTES = 16 * 1024 * 1024
 MULTIPART_CHUNK_BYTES = 8 * 1024 * 1024
 MAX_UPLOAD_THREADS = 4  # parts in flight at once: bounds an upload's memory to a few parts
 MISSING_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
+# When AWS_DEFAULT_REGION is empty: boto3 would read the empty variable itself and build an invalid
+# endpoint; MinIO and Ceph accept any region, and AWS redirects S3 requests to the bucket's own.
+DEFAULT_REGION = "us-east-1"
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,8 @@ class S3Storage:
 
             self._client = boto3.session.Session().client(
                 "s3", endpoint_url=self._options.endpoint_url, aws_access_key_id=self._options.access_key_id,
-                aws_secret_access_key=self._options.secret_access_key, region_name=self._options.region,
+                aws_secret_access_key=self._options.secret_access_key,
+                region_name=self._options.region or DEFAULT_REGION,
                 config=Config(retries={"max_attempts": 5, "mode": "standard"}, s3={"addressing_style": "path"}))
         return self._client
 
