@@ -28,6 +28,7 @@ from shared.models import RunStatus
 from shared.ratelimit import RateLimiter
 from shared.runs import finish_run
 from shared.sipuni import csv_key
+from shared.storage import StorageError
 from workers.base import NavaiTask
 from workers.sipuni import files, runstate
 from workers.sipuni.accounts import AccountCache, UnknownOrganization
@@ -47,6 +48,9 @@ RETRY_MAX_DELAY_S = 60.0
 OFFSET_SAMPLE_ROWS = 1000
 FAN_OUT_CHUNK_CALLS = 100  # calls per fan-out task: 2,000 calls are enqueued by 20 tasks in parallel
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+CSV_NOT_FOUND = "CSV file not found. Please run Step 1 first."
+STORAGE_RETRIES = 3  # the coordinator tries again when the object store is briefly away
+STORAGE_RETRY_DELAY_S = 10.0
 EXPORT_POLICY = RetryPolicy(attempts=3, base_delay_s=1.0, read_timeout_s=120.0)
 RECORDING_POLICY = RetryPolicy(attempts=3, base_delay_s=0.5, read_timeout_s=60.0)
 
@@ -135,16 +139,23 @@ def _fail_step1(task: NavaiTask, run_id: str, organization_id: int, message: str
 @shared_task(name="sipuni.process_csv", base=NavaiTask, bind=True)
 def process_csv(self: NavaiTask, run_id: str, organization_id: int, date_from: str | None = None,
                 date_to: str | None = None) -> dict[str, Any]:
-    """Enqueue one call task per row in the date range (inclusive, the account's local dates)."""
+    """Enqueue one call task per row in the date range (inclusive, the account's local dates).
+    Safe to run again (a retry after a storage error, a redelivery): rows are staged again under
+    the same ids, and a call task delivered twice stores and counts its call once."""
     settings = self.ctx.settings
-    if self.ctx.storage.size(csv_key(organization_id)) is None:
-        _abort_run(self, run_id, organization_id, "CSV file not found. Please run Step 1 first.")
-        return {"success": False, "message": "CSV file not found. Please run Step 1 first.", "runId": run_id}
     files.sweep_stale_partials(settings.data_dir, organization_id, 2 * settings.celery_task_time_limit_s)
     try:
+        if self.ctx.storage.size(csv_key(organization_id)) is None:
+            _abort_run(self, run_id, organization_id, CSV_NOT_FOUND)
+            return {"success": False, "message": CSV_NOT_FOUND, "runId": run_id}
         plan = _enqueue_calls(self, run_id, organization_id, _parse_day(date_from), _parse_day(date_to))
     except CsvFormatError as exc:
         _abort_run(self, run_id, organization_id, f"The saved CSV cannot be read: {exc}")
+        raise
+    except StorageError as exc:
+        if self.request.retries < STORAGE_RETRIES:
+            raise self.retry(exc=exc, countdown=STORAGE_RETRY_DELAY_S)
+        _abort_run(self, run_id, organization_id, f"The storage could not be read: {exc}")
         raise
     self.ctx.progress.update(run_id, total=plan["total"], rowsInCsv=plan["rows"],
                              outsideDateRange=plan["outsideDateRange"], duplicateRows=plan["duplicateRows"])
