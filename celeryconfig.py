@@ -26,6 +26,8 @@ WORKER_MAX_TASKS_PER_CHILD = 500
 
 def build_config(settings: Settings) -> dict[str, Any]:
     """The Celery settings for one deployment."""
+    from workers.ai.limits import ai_task_annotations
+
     hard_limit_s = settings.celery_task_time_limit_s
     return {
         "broker_url": settings.redis_url,
@@ -41,7 +43,9 @@ def build_config(settings: Settings) -> dict[str, Any]:
         "accept_content": ["json"],
         "result_accept_content": ["json"],
         "result_expires": RESULT_EXPIRES_S,
-        "result_extended": True,
+        # Off: an extended result repeats the task's arguments in Redis (and Flower); results carry
+        # ids and counts only.
+        "result_extended": False,
         "task_default_queue": "default",
         "task_routes": TASK_ROUTES,
         # Acknowledge after the task ran, and requeue if the worker process died under it: no task
@@ -53,6 +57,8 @@ def build_config(settings: Settings) -> dict[str, Any]:
         "task_track_started": True,
         "task_time_limit": hard_limit_s,
         "task_soft_time_limit": settings.celery_soft_time_limit_s,
+        # The AI tasks' own limits: a transcription may take far longer than a Sipuni or HEMIS task.
+        "task_annotations": ai_task_annotations(settings),
         "worker_max_tasks_per_child": WORKER_MAX_TASKS_PER_CHILD,
         "worker_send_task_events": True,
         "task_send_sent_event": True,

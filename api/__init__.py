@@ -12,8 +12,8 @@ from flask import Flask
 
 from shared.settings import Settings
 
-BLUEPRINT_MODULES = ("api.auth", "api.users", "api.tasks", "api.health", "api.runs", "api.calls", "api.criteria",
-                     "api.sipuni", "api.hemis", "api.stats",
+BLUEPRINT_MODULES = ("api.auth", "api.users", "api.tasks", "api.health", "api.runs", "api.calls", "api.recordings",
+                     "api.criteria", "api.sipuni", "api.hemis", "api.stats",
                      "api.user_admin", "api.organizations", "api.org_settings")
 
 
@@ -26,6 +26,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from shared.db import make_engine, make_session_factory
     from shared.progress import ProgressStore
     from shared.redis_client import make_redis
+    from shared.storage import make_storage
     from workers import create_celery
 
     settings = (settings or Settings.from_env()).with_api_secrets()
@@ -41,6 +42,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         redis=redis_client,
         progress=ProgressStore(redis_client),
         celery=create_celery(settings),
+        storage=make_storage(settings),
     )
     init_jwt(app)
     register_error_handlers(app)

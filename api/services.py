@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from shared.progress import ProgressStore
 from shared.settings import Settings
+from shared.storage import Storage
 
 EXTENSION_KEY = "navai"
 
@@ -24,6 +25,7 @@ class Services:
     redis: redis.Redis
     progress: ProgressStore
     celery: Celery
+    storage: Storage
 
 
 def services() -> Services:

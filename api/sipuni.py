@@ -16,7 +16,7 @@ import hmac
 from datetime import date, datetime
 from typing import Any
 
-from flask import Blueprint, jsonify, request, send_file
+from flask import Blueprint, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
 from sqlalchemy import select
@@ -24,15 +24,19 @@ from sqlalchemy import select
 from api.errors import ApiError
 from api.roles import admin_required, current_organization_id, current_user_id, reader_required
 from api.services import services
+from api.storage_http import storage_unavailable
 from api.validation import parse_json, parse_query
 from shared.db import session_scope
 from shared.models import Organization, SyncRun
-from shared.sipuni import KIND_STEP2, csv_path, step2_counts, step2_scope
+from shared.sipuni import CSV_FILE_NAME, KIND_STEP2, csv_key, step2_counts, step2_scope
 from shared.sipuni_runs import (
     TRIGGERED_BY_WEBHOOK, ExportWindow, RunServices, StepTwoRunning, start_chain, start_step1, start_step2,
 )
+from shared.storage import ObjectNotFound, StorageError
+from shared.storage.base import iter_chunks
 
 bp = Blueprint("sipuni", __name__)
+bp.register_error_handler(StorageError, storage_unavailable)
 
 DATE_FORMAT = "%d.%m.%Y"
 DEFAULT_LIMIT = 500
@@ -135,11 +139,18 @@ def step1_fetch_csv() -> ResponseReturnValue:
 @bp.get("/sipuni/csv")
 @reader_required
 def download_csv() -> ResponseReturnValue:
-    path = csv_path(services().settings.data_dir, current_organization_id())
-    if not path.is_file():
+    """The export, streamed from storage (whichever host wrote it)."""
+    storage, key = services().storage, csv_key(current_organization_id())
+    size = storage.size(key)
+    if size is None:
         return jsonify({"success": False, "message": CSV_NOT_FOUND}), 404
-    return send_file(path.resolve(), mimetype="text/csv; charset=utf-8", as_attachment=True,
-                     download_name=path.name, max_age=0)
+    try:
+        stream = storage.open(key)
+    except ObjectNotFound:  # deleted between the two calls
+        return jsonify({"success": False, "message": CSV_NOT_FOUND}), 404
+    return Response(iter_chunks(stream), content_type="text/csv; charset=utf-8", headers={
+        "Content-Length": str(size), "Content-Disposition": f"attachment; filename={CSV_FILE_NAME}",
+        "Cache-Control": "no-cache"})
 
 
 # --- step 2 ----------------------------------------------------------------------------------------
@@ -149,7 +160,7 @@ def download_csv() -> ResponseReturnValue:
 def step2_process_recordings() -> ResponseReturnValue:
     window = parse_query(DateWindow)
     organization_id = current_organization_id()
-    if not csv_path(services().settings.data_dir, organization_id).is_file():
+    if services().storage.size(csv_key(organization_id)) is None:
         return jsonify({"success": False, "message": CSV_NOT_FOUND}), 404
     _require_organization(organization_id)
     try:

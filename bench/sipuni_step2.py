@@ -41,6 +41,7 @@ from workers import create_celery  # noqa: E402
 from workers.sipuni.client import SipuniClient  # noqa: E402
 from workers.sipuni.csv_parser import call_from_row, iter_file  # noqa: E402
 from workers.sipuni.signing import signed  # noqa: E402
+from workers.sipuni.staging import RowStaging  # noqa: E402
 
 LATENCY_MS = 150
 WORKER_PROCESSES = 2
@@ -77,11 +78,11 @@ def start(command_line: list[str], env: dict[str, str], log: Path) -> subprocess
 
 
 def start_workers(settings: Settings, count: int, pool: str, concurrency: int, workdir: Path,
-                  tag: str) -> list[subprocess.Popen[bytes]]:
+                  tag: str, queues: str = "default,sipuni,recordings") -> list[subprocess.Popen[bytes]]:
     workers = []
     for index in range(count):
         workers.append(start([sys.executable, "-m", "celery", "-A", "workers", "worker", "-Q",
-                              "default,sipuni,recordings", "-P", pool, "-c", str(concurrency), "-n",
+                              queues, "-P", pool, "-c", str(concurrency), "-n",
                               f"bench-{tag}{index}@%h", "--loglevel", "WARNING", "--without-mingle",
                               "--without-gossip"], settings.to_env(), workdir / f"worker-{tag}{index}.log"))
     celery = create_celery(settings)
@@ -175,8 +176,9 @@ def big_recording_peak(settings: Settings, factory, organization_id: int, rows, 
             with session_scope(factory) as session:
                 create_run(session, run_id, KIND_STEP2, organization_id=organization_id)
             progress.update(run_id, total=1)
+            RowStaging(make_redis(settings.redis_url)).stage(run_id, [(row["ID записи"], row)])
             began = time.monotonic()
-            celery.send_task("recordings.process_call", args=[run_id, organization_id, row, None],
+            celery.send_task("recordings.process_call", args=[run_id, organization_id, row["ID записи"], None],
                              ignore_result=False).get(timeout=600)
             return time.monotonic() - began
 

@@ -45,6 +45,8 @@ DEFAULT_HEMIS_SUPERVISE_INTERVAL_S = 20
 DEFAULT_HEMIS_READ_TIMEOUT_S = 60.0
 # How often beat checks the organizations' call-sync schedules (cron's resolution is a minute).
 DEFAULT_SYNC_SCHEDULE_TICK_S = 60
+# The STT service's own bound on one transcription (the original allowed 10 min + 2 min/MB, at most 60 min).
+DEFAULT_STT_TIMEOUT_S = 3600
 
 
 class ConfigError(RuntimeError):
@@ -63,6 +65,12 @@ class Settings:
     jwt_expires_s: int = DEFAULT_JWT_EXPIRES_S
     webhook_api_key: str = ""
     data_dir: str = DEFAULT_DATA_DIR
+    storage_url: str = ""  # "" = files under DATA_DIR; s3://bucket[/prefix] = an S3-compatible store
+    aws_endpoint_url_s3: str = ""
+    aws_endpoint_url: str = ""
+    aws_access_key_id: str = ""
+    aws_secret_access_key: str = ""
+    aws_default_region: str = ""
     sipuni_api_url: str = DEFAULT_SIPUNI_API_URL
     sipuni_user: str = ""
     sipuni_secret: str = ""
@@ -75,6 +83,8 @@ class Settings:
     hemis_ca_bundle: str = ""
     stt_api_url: str = ""
     stt_language: str = DEFAULT_STT_LANGUAGE
+    stt_api_key: str = ""
+    stt_timeout_s: int = DEFAULT_STT_TIMEOUT_S
     ai_provider: str = ""
     ai_model: str = ""
     gemini_api_key: str = ""
@@ -142,6 +152,11 @@ class Settings:
                               "or a running task would be delivered a second time")
         if self.sync_schedule_tick_s < 1:
             raise ConfigError("SYNC_SCHEDULE_TICK_S must be at least 1 second")
+        if self.storage_url and not self.storage_url.startswith("s3://"):
+            raise ConfigError(f"STORAGE_URL must be empty (files under DATA_DIR) or s3://bucket[/prefix], "
+                              f"got {self.storage_url!r}")
+        if self.stt_timeout_s < 1:
+            raise ConfigError("STT_TIMEOUT_S must be at least 1 second")
         if self.jwt_secret_key and len(self.jwt_secret_key) < MIN_SECRET_LENGTH:
             raise ConfigError(f"JWT_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters long")
         return self

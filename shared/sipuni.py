@@ -1,8 +1,10 @@
-"""Names both the API and the Sipuni workers agree on: run kinds, lock scopes, file locations.
+"""Names both the API and the Sipuni workers agree on: run kinds, lock scopes, storage keys.
 
-Files of an organization live under `DATA_DIR/sipuni/<organization_id>/`:
-`sipuni-all-records.csv` (step 1), `recordings/<YYYY-MM-DD>/<record id>.<ext>` (step 2) and
-`.partial/` (downloads in progress; never read by anyone but their writer).
+Objects of an organization live under the storage key prefix `sipuni/<organization_id>/` (see
+`shared.storage`; with local storage that is `DATA_DIR/sipuni/<organization_id>/`):
+`sipuni-all-records.csv` (step 1) and `recordings/<YYYY-MM-DD>/<record id>.<ext>` (step 2).
+`DATA_DIR/sipuni/<organization_id>/.partial/` on the worker's own disk holds downloads in
+progress, never read by anyone but their writer.
 """
 
 from __future__ import annotations
@@ -23,6 +25,20 @@ def step2_scope(organization_id: int) -> str:
 
 def step1_scope(organization_id: int) -> str:
     return f"sipuni:step1:{organization_id}"
+
+
+def organization_prefix(organization_id: int) -> str:
+    return f"sipuni/{int(organization_id)}"
+
+
+def csv_key(organization_id: int) -> str:
+    """The storage key of the organization's step-1 export."""
+    return f"{organization_prefix(organization_id)}/{CSV_FILE_NAME}"
+
+
+def recording_key(organization_id: int, local_day: str, record_id: str, extension: str) -> str:
+    """The storage key of a recording: one per call, so a re-download lands on the same object."""
+    return f"{organization_prefix(organization_id)}/{RECORDINGS_DIR_NAME}/{local_day}/{record_id}.{extension}"
 
 
 def organization_dir(data_dir: str | Path, organization_id: int) -> Path:

@@ -5,7 +5,11 @@ a real provider. The LLM reads the criteria from the response schema it is sent 
 deterministic scores, so a run is repeatable.
 
 Routes (all POST):
-  /stt                                              multipart: file, diarization=true, language
+  /stt                                              multipart: file (+ diarization=true, language);
+                                                    answers {"segments": [...]} (`stt_form = "segments"`, the
+                                                    earlier form) or {"text", "language", "duration"}
+                                                    (`stt_form = "text"`, today's); `X-API-Key` checked when
+                                                    `stt_key` is set
   /gemini/v1beta/models/{model}:generateContent     x-goog-api-key (or ?key=)
   /openai/v1/chat/completions                       Authorization: Bearer <key>
 
@@ -19,8 +23,6 @@ AI_SIMULATOR_OPENAI_KEY, default none required).
 from __future__ import annotations
 
 import argparse
-import email.parser
-import email.policy
 import json
 import os
 import re
@@ -35,6 +37,8 @@ from urllib.parse import parse_qs, urlsplit
 GEMINI_ROUTE = re.compile(r"^/gemini/v1beta/models/(?P<model>[^/:]+):generateContent$")
 OPENAI_ROUTE = "/openai/v1/chat/completions"
 STT_ROUTE = "/stt"
+STT_FORM_SEGMENTS = "segments"
+STT_FORM_TEXT = "text"
 SEGMENT_MS = 4000
 SAMPLE_LINES = (
     ("agent", "Assalomu alaykum, Navai kompaniyasi, sizga qanday yordam bera olaman?"),
@@ -63,9 +67,13 @@ class RecordedRequest:
 
 
 class AiSimulator:
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, gemini_key: str = "", openai_key: str = "") -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, gemini_key: str = "", openai_key: str = "",
+                 stt_key: str = "") -> None:
         self.gemini_key = gemini_key
         self.openai_key = openai_key
+        self.stt_key = stt_key
+        self.stt_form = STT_FORM_SEGMENTS
+        self.text_override: str | None = None
         self._lock = threading.Lock()
         self._faults: dict[str, deque[Fault]] = defaultdict(deque)
         self._answers: deque[str] = deque()
@@ -99,6 +107,8 @@ class AiSimulator:
             self._requests.clear()
             self.camel_case = False
             self.segments_override = None
+            self.text_override = None
+            self.stt_form = STT_FORM_SEGMENTS
             self.latency_s = {}
 
     def fail_next(self, target: str, status: int, times: int = 1, retry_after: str | None = None) -> None:
@@ -137,6 +147,14 @@ class AiSimulator:
         start, end = ("startMs", "endMs") if self.camel_case else ("start_ms", "end_ms")
         return [{"speaker": speaker, "text": text, start: i * SEGMENT_MS, end: (i + 1) * SEGMENT_MS - 200}
                 for i, (speaker, text) in enumerate(SAMPLE_LINES[:count])]
+
+    def text_answer(self, file_size: int) -> dict[str, Any]:
+        """Today's form: the plain transcript, its language and the audio's length in seconds."""
+        if self.text_override is not None:
+            return {"text": self.text_override, "language": "uz", "duration": 0.0 if not self.text_override else 12.0}
+        count = 2 + file_size % (len(SAMPLE_LINES) - 1)
+        return {"text": " ".join(text for _, text in SAMPLE_LINES[:count]), "language": "uz",
+                "duration": count * SEGMENT_MS / 1000}
 
 
 def generated_answer(criteria: dict[str, float], has_scores: bool) -> dict[str, Any]:
@@ -184,7 +202,16 @@ def _handler_for(sim: AiSimulator) -> type[BaseHTTPRequestHandler]:
             form, files = parse_multipart(self.headers.get("Content-Type", ""), raw)
             name, content = files.get("file", (None, b""))
             sim.record(RecordedRequest("stt", self.path, dict(self.headers), form, name, len(content)))
+            if sim.stt_key and self.headers.get("X-API-Key") != sim.stt_key:
+                self._send(401, {"error": "missing or wrong X-API-Key"})
+                return
             if self._fault("stt"):
+                return
+            if sim.stt_form == STT_FORM_TEXT:
+                if not content:
+                    self._send(400, {"error": "file is required"})
+                    return
+                self._send(200, sim.text_answer(len(content)))
                 return
             if not content or form.get("diarization") != "true" or not form.get("language"):
                 self._send(400, {"error": "file, diarization=true and language are required"})
@@ -259,23 +286,29 @@ def _handler_for(sim: AiSimulator) -> type[BaseHTTPRequestHandler]:
 
 
 def parse_multipart(content_type: str, raw: bytes) -> tuple[dict[str, str], dict[str, tuple[str | None, bytes]]]:
-    """Form fields and files of a multipart/form-data body."""
-    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-        f"Content-Type: {content_type}\r\n\r\n".encode() + raw)
+    """Form fields and files of a multipart/form-data body. Split on the boundary with bytes
+    operations (not the email parser, which takes minutes over a 200 MB recording)."""
+    match = re.search(r'boundary="?([^";]+)"?', content_type)
     form: dict[str, str] = {}
     files: dict[str, tuple[str | None, bytes]] = {}
-    if not message.is_multipart():
+    if match is None:
         return form, files
-    for part in message.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        if not name:
+    delimiter = b"--" + match.group(1).encode()
+    for part in raw.split(delimiter)[1:]:
+        if part.startswith(b"--"):
+            break  # the closing delimiter
+        head, _, body = part.partition(b"\r\n\r\n")
+        body = body[:-2] if body.endswith(b"\r\n") else body
+        disposition = next((line for line in head.decode(errors="replace").split("\r\n")
+                            if line.lower().startswith("content-disposition")), "")
+        name = re.search(r'\bname="([^"]*)"', disposition)
+        filename = re.search(r'\bfilename="([^"]*)"', disposition)
+        if name is None:
             continue
-        payload = part.get_payload(decode=True) or b""
-        filename = part.get_filename()
         if filename is not None:
-            files[str(name)] = (filename, payload)
+            files[name.group(1)] = (filename.group(1), body)
         else:
-            form[str(name)] = payload.decode(errors="replace")
+            form[name.group(1)] = body.decode(errors="replace")
     return form, files
 
 
@@ -296,7 +329,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args(argv)
     sim = AiSimulator(args.host, args.port, gemini_key=os.environ.get("AI_SIMULATOR_GEMINI_KEY", ""),
-                      openai_key=os.environ.get("AI_SIMULATOR_OPENAI_KEY", ""))
+                      openai_key=os.environ.get("AI_SIMULATOR_OPENAI_KEY", ""),
+                      stt_key=os.environ.get("AI_SIMULATOR_STT_KEY", ""))
+    sim.stt_form = os.environ.get("AI_SIMULATOR_STT_FORM", STT_FORM_SEGMENTS)
     print(f"AI simulator (STT, Gemini, OpenAI) on {sim.url}", flush=True)
     sim._server.serve_forever()
 

@@ -16,11 +16,16 @@ from tests.support.workers import PROJECT_ROOT
 @pytest.mark.skipif(shutil.which("docker-compose") is None, reason="docker-compose (Debian package) not installed")
 def test_docker_compose_config_is_valid(tmp_path):
     shutil.copy(PROJECT_ROOT / "docker-compose.yml", tmp_path / "docker-compose.yml")
-    (tmp_path / ".env").write_text("POSTGRES_PASSWORD=x\nFLOWER_BASIC_AUTH=a:b\nJWT_SECRET_KEY=" + "k" * 32 + "\n")
+    (tmp_path / ".env").write_text("POSTGRES_PASSWORD=x\nFLOWER_BASIC_AUTH=a:b\nMINIO_ROOT_PASSWORD=m\n"
+                                   "JWT_SECRET_KEY=" + "k" * 32 + "\n")
     result = subprocess.run(["docker-compose", "config"], cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    services = set(re.findall(r"^  (\w+):$", result.stdout, re.MULTILINE))
-    assert {"db", "redis", "migrate", "api", "worker", "beat", "flower"} <= services
+    services = set(re.findall(r"^  ([\w-]+):$", result.stdout, re.MULTILINE))
+    assert {"db", "redis", "minio", "minio-bucket", "migrate", "api", "worker", "beat", "flower"} <= services
+    config = result.stdout
+    for service in ("api", "worker", "beat"):  # every process that touches files finds the bucket
+        block = re.search(rf"^  {service}:\n(.*?)(?=^  \S)", config, re.MULTILINE | re.DOTALL).group(1)
+        assert "STORAGE_URL: s3://navai" in block and "AWS_ENDPOINT_URL_S3: http://minio:9000" in block, service
 
 
 def test_procfile_runs_api_worker_beat_and_flower():

@@ -17,6 +17,7 @@ from shared.db import make_engine, make_session_factory
 from shared.progress import ProgressStore
 from shared.redis_client import make_redis
 from shared.settings import Settings
+from shared.storage import Storage, make_storage
 
 
 class WorkerContext:
@@ -26,7 +27,7 @@ class WorkerContext:
 
     def _reset_if_forked(self) -> None:
         if os.getpid() != self._pid:
-            for name in ("engine", "session_factory", "redis", "progress"):
+            for name in ("engine", "session_factory", "redis", "progress", "storage"):
                 self.__dict__.pop(name, None)
             self._pid = os.getpid()
 
@@ -45,6 +46,11 @@ class WorkerContext:
     @cached_property
     def progress(self) -> ProgressStore:
         return ProgressStore(self.redis)
+
+    @cached_property
+    def storage(self) -> Storage:
+        """Where CSVs and recordings live (STORAGE_URL); its S3 client is made per process."""
+        return make_storage(self.settings)
 
     def after_fork(self) -> None:
         """Drop what the parent process built; the child builds its own on first use."""

@@ -20,7 +20,8 @@ from shared.models.base import Base, UTCDateTime, utcnow
 class AiStatus(str, enum.Enum):
     """`calls.ai_status`: pending → transcribing → analyzing → done | failed | not_configured.
 
-    `skipped` is for calls with nothing to process (no recording, e.g. a missed call).
+    `skipped` is for calls with nothing to process (no recording, e.g. a missed call);
+    `no_speech` for a recording whose transcript is empty (no LLM request is made).
     """
 
     PENDING = "pending"
@@ -30,6 +31,7 @@ class AiStatus(str, enum.Enum):
     FAILED = "failed"
     NOT_CONFIGURED = "not_configured"
     SKIPPED = "skipped"
+    NO_SPEECH = "no_speech"  # transcribed, and nothing was said: nothing to score
 
 
 AI_STATUSES = tuple(status.value for status in AiStatus)

@@ -28,9 +28,21 @@ def _block(record_id: str) -> bytes:
     return b"".join(FRAME_HEADER + rng.randbytes(FRAME_BYTES - len(FRAME_HEADER)) for _ in range(BLOCK_FRAMES))
 
 
-def chunks(record_id: str, size: int, chunk_bytes: int = CHUNK_BYTES) -> Iterator[bytes]:
+def format_head(audio_format: str) -> bytes:
+    """The first bytes of a recording in `audio_format`: MP3 frames as they are, or the magic of a
+    WAV (`RIFF....WAVE`) or Ogg (`OggS`) file over them (the rest stays frame data: the client
+    decides by the magic bytes only)."""
+    if audio_format == "wav":
+        return b"RIFF" + bytes(4) + b"WAVEfmt "
+    if audio_format == "ogg":
+        return b"OggS" + bytes(12)
+    return b""
+
+
+def chunks(record_id: str, size: int, chunk_bytes: int = CHUNK_BYTES, audio_format: str = "mp3") -> Iterator[bytes]:
     """The recording's bytes, `size` of them, in chunks; memory stays at one block."""
-    head = info_frame()[:size]
+    magic = format_head(audio_format)
+    head = (magic + info_frame()[len(magic):])[:size]
     yield head
     remaining = size - len(head)
     block = memoryview(_block(record_id))
@@ -42,12 +54,12 @@ def chunks(record_id: str, size: int, chunk_bytes: int = CHUNK_BYTES) -> Iterato
         position = (position + take) % len(block)
 
 
-def content(record_id: str, size: int) -> bytes:
-    return b"".join(chunks(record_id, size))
+def content(record_id: str, size: int, audio_format: str = "mp3") -> bytes:
+    return b"".join(chunks(record_id, size, audio_format=audio_format))
 
 
-def sha256_of(record_id: str, size: int) -> str:
+def sha256_of(record_id: str, size: int, audio_format: str = "mp3") -> str:
     digest = hashlib.sha256()
-    for chunk in chunks(record_id, size):
+    for chunk in chunks(record_id, size, audio_format=audio_format):
         digest.update(chunk)
     return digest.hexdigest()

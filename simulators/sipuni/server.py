@@ -11,12 +11,17 @@ Control API (JSON, for tests and benchmarks):
 - `POST /control/faults`  {"latencyMs", "chunkDelayMs", "failNext": [{"endpoint", "status", "count", "retryAfter"}],
                            "dropNext": {"count", "afterBytes"}, "dropRecords": {id: count}, "recordStatus": {id: status},
                            "recordingSizes": {id: bytes}} — merged into the current faults
+                          Recording variants (real servers differ): "recordContentTypes": {id or "*": type, "" = no
+                          header}, "recordFormats": {id: "mp3|wav|ogg"}, "htmlRecordings": {id: content type of an
+                          HTML page served instead, status 200}, "gzipRecordings": bool (Content-Encoding: gzip with
+                          the compressed Content-Length), "badHashPaddingBytes": N (markup before the marker)
 - `GET  /control/stats`   request counts by endpoint and by record, statuses, drops, bytes sent
 - `GET  /control/calls`   the ground truth: every call as JSON
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import socket
@@ -37,6 +42,8 @@ BAD_HASH_PAGE = ("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Ош
                  "<body><h1>Неправильный хеш</h1></body></html>").encode("utf-8")
 NOT_FOUND_PAGE = b"<html><body><h1>404 Not Found</h1></body></html>"
 NOT_AUDIO_BODY = b'{"success":false,"message":"file not found"}'
+HTML_PLAYER_PAGE = b"<!DOCTYPE html><html><head><title>Sipuni</title></head><body><audio controls></audio></body></html>"
+DEFAULT_RECORDING_TYPE = "audio/mpeg"
 DATE_FORMAT = "%d.%m.%Y"
 DEFAULT_EXPORT_LIMIT = 500
 MAX_CONTROL_BODY_BYTES = 10 * 1024 * 1024
@@ -51,6 +58,14 @@ class Faults:
     drop_records: dict[str, int] = field(default_factory=dict)
     record_status: dict[str, int] = field(default_factory=dict)
     recording_sizes: dict[str, int] = field(default_factory=dict)
+    record_content_types: dict[str, str] = field(default_factory=dict)
+    record_formats: dict[str, str] = field(default_factory=dict)
+    html_recordings: dict[str, str] = field(default_factory=dict)
+    gzip_recordings: bool = False
+    bad_hash_padding_bytes: int = 0
+
+    def content_type_for(self, record_id: str) -> str:
+        return self.record_content_types.get(record_id, self.record_content_types.get("*", DEFAULT_RECORDING_TYPE))
 
     def merge(self, changes: dict[str, Any]) -> None:
         self.latency_ms = int(changes.get("latencyMs", self.latency_ms))
@@ -61,6 +76,11 @@ class Faults:
         self.drop_records.update({str(k): int(v) for k, v in changes.get("dropRecords", {}).items()})
         self.record_status.update({str(k): int(v) for k, v in changes.get("recordStatus", {}).items()})
         self.recording_sizes.update({str(k): int(v) for k, v in changes.get("recordingSizes", {}).items()})
+        self.record_content_types.update({str(k): str(v) for k, v in changes.get("recordContentTypes", {}).items()})
+        self.record_formats.update({str(k): str(v) for k, v in changes.get("recordFormats", {}).items()})
+        self.html_recordings.update({str(k): str(v) for k, v in changes.get("htmlRecordings", {}).items()})
+        self.gzip_recordings = bool(changes.get("gzipRecordings", self.gzip_recordings))
+        self.bad_hash_padding_bytes = int(changes.get("badHashPaddingBytes", self.bad_hash_padding_bytes))
 
 
 class SimState:
@@ -105,6 +125,12 @@ class SimState:
         values = [params[name] for name in sorted(params) if name != "hash"]
         expected = hashlib.md5("+".join([*values, self.secret]).encode("utf-8")).hexdigest()
         return params.get("user") == self.user and given == expected
+
+
+def bad_hash_page(padding_bytes: int = 0) -> bytes:
+    """The wrong-signature page, with `padding_bytes` of markup before the marker."""
+    padding = b"<!-- " + b"x" * max(0, padding_bytes - 9) + b" -->" if padding_bytes else b""
+    return BAD_HASH_PAGE.replace(b"<body>", b"<body>" + padding, 1)
 
 
 def make_handler(state: SimState) -> type[BaseHTTPRequestHandler]:
@@ -179,7 +205,7 @@ class SipuniHandler(BaseHTTPRequestHandler):
             return
         if not self.sim.signature_ok(params):
             self._count("badHash")
-            self._send(500, BAD_HASH_PAGE, "text/html; charset=utf-8")
+            self._send(500, bad_hash_page(self.sim.faults.bad_hash_padding_bytes), "text/html; charset=utf-8")
             return
         handlers[endpoint](params)
 
@@ -216,6 +242,10 @@ class SipuniHandler(BaseHTTPRequestHandler):
             call = self.sim.by_id.get(record_id)
             forced_status = self.sim.faults.record_status.get(record_id)
             size = self.sim.faults.recording_sizes.get(record_id, call.recording_size if call else 0)
+            html_type = self.sim.faults.html_recordings.get(record_id)
+            content_type = self.sim.faults.content_type_for(record_id)
+            audio_format = self.sim.faults.record_formats.get(record_id, "mp3")
+            compressed = self.sim.faults.gzip_recordings
         if forced_status is not None:
             self._send(forced_status, b"<html><body>Error</body></html>", "text/html")
             return
@@ -225,19 +255,28 @@ class SipuniHandler(BaseHTTPRequestHandler):
         if call.recording == RECORDING_NOT_AUDIO:
             self._send(200, NOT_AUDIO_BODY, "application/octet-stream")
             return
-        self._stream_recording(record_id, size, self.sim.take_drop(record_id))
+        if html_type is not None:
+            self._send(200, HTML_PLAYER_PAGE, html_type)
+            return
+        if compressed:
+            body = gzip.compress(b"".join(audio.chunks(record_id, size, audio_format=audio_format)))
+            self._send(200, body, content_type, {"Content-Encoding": "gzip"})
+            return
+        self._stream_recording(record_id, size, self.sim.take_drop(record_id), content_type, audio_format)
 
-    def _stream_recording(self, record_id: str, size: int, drop_after: int | None) -> None:
+    def _stream_recording(self, record_id: str, size: int, drop_after: int | None, content_type: str,
+                          audio_format: str) -> None:
         self.send_response(200)
-        self.send_header("Content-Type", "audio/mpeg")
+        if content_type:
+            self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(size))
-        self.send_header("Content-Disposition", f'attachment; filename="{record_id}.mp3"')
+        self.send_header("Content-Disposition", f'attachment; filename="{record_id}.{audio_format}"')
         self.end_headers()
         if drop_after is not None and drop_after < 0:
             drop_after = size // 2
         sent = 0
         delay_s = self.sim.faults.chunk_delay_ms / 1000
-        for chunk in audio.chunks(record_id, size):
+        for chunk in audio.chunks(record_id, size, audio_format=audio_format):
             if drop_after is not None and sent + len(chunk) > drop_after:
                 self.wfile.write(chunk[: max(0, drop_after - sent)])
                 self._drop_connection()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -48,14 +47,6 @@ def set_status(session: Session, call_id: int, status: AiStatus, error: str | No
         call.ai_status = status.value
         call.ai_error = error[:MAX_ERROR_LENGTH] if error else None
     return call
-
-
-def recording_file(call: Call, data_dir: Path) -> Path | None:
-    """The call's audio on disk: `recording_path` is absolute, or relative to DATA_DIR."""
-    if not call.recording_path:
-        return None
-    path = Path(call.recording_path)
-    return path if path.is_absolute() else data_dir / path
 
 
 def has_transcript(session: Session, call_id: int) -> bool:

@@ -2,8 +2,10 @@
 
 `ai.process_call(call_id)` is the entry point (the Sipuni sync sends it for every stored call; the
 API sends it to reprocess). Each task records its state on the call (`ai_status`, `ai_error`) and
-is safe to run twice: results are replaced as a whole (workers.ai.store). The audio stays on disk
-until the analysis is stored, so a failed or interrupted call can always be processed again.
+is safe to run twice: results are replaced as a whole (workers.ai.store). The audio is read from
+storage (STORAGE_URL; any host) and stays there until the analysis is stored, so a failed or
+interrupted call can always be processed again. An empty transcript ends at `no_speech`, without
+asking the model.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from shared.ratelimit import RateLimiter
 from workers.ai.answer import Evaluation, parse_answer
 from workers.ai.config import configuration_problem
 from workers.ai.errors import AiFailure, InvalidAnswer
-from workers.ai.limits import Deadline, ai_task_limits
+from workers.ai.limits import TASK_ANALYZE, TASK_TRANSCRIBE, Deadline, ai_task_limits
 from workers.ai.prompt import Prompt, build_prompt, with_correction
 from workers.ai.providers import Provider, make_provider
 from workers.ai.store import (
@@ -29,24 +31,21 @@ from workers.ai.store import (
     analysis_input,
     has_transcript,
     lock_call,
-    recording_file,
     replace_evaluation,
     replace_transcript,
     set_status,
 )
-from workers.ai.stt import transcribe_file
+from workers.ai.stt import Audio, NoSpeech, SttRequest, transcribe_audio
 from workers.base import NavaiTask
 from workers.upstream_http import UpstreamError
 
 log = logging.getLogger(__name__)
 
 TASK_PROCESS_CALL = "ai.process_call"
-TASK_TRANSCRIBE = "ai.transcribe"
-TASK_ANALYZE = "ai.analyze"
 # A call in one of these states may be (re)started; one being transcribed or analyzed, or done,
 # is left alone (the API's reprocess puts a call back to `pending` first).
 STARTABLE_STATUSES = frozenset({AiStatus.PENDING.value, AiStatus.FAILED.value, AiStatus.NOT_CONFIGURED.value,
-                                AiStatus.SKIPPED.value})
+                                AiStatus.SKIPPED.value, AiStatus.NO_SPEECH.value})
 STT_LIMITER_NAME = "stt"
 DEADLINE_MARGIN_S = 2.0  # keep time to record the outcome before the soft limit strikes
 
@@ -83,18 +82,24 @@ def transcribe(self: NavaiTask, call_id: int) -> dict[str, Any]:
 
 
 def _transcribe(task: NavaiTask, call_id: int, deadline: Deadline) -> dict[str, Any]:
-    settings = task.ctx.settings
+    settings, storage = task.ctx.settings, task.ctx.storage
     with task.session() as session:
         call = set_status(session, call_id, AiStatus.TRANSCRIBING)
         if call is None:
             return _result(call_id, "missing")
-        audio = recording_file(call, settings.data_path)
         transcript_kept = has_transcript(session, call_id)
-        recording_path = call.recording_path
-    if audio is not None and audio.is_file():
+        key = call.recording_path
+    size = storage.size(key) if key else None
+    if key and size is not None:
         limiter = RateLimiter(task.ctx.redis, STT_LIMITER_NAME, settings.stt_rate_limit)
-        with requests.Session() as http:
-            segments = transcribe_file(http, settings.stt_api_url, settings.stt_language, audio, limiter, deadline)
+        stt = SttRequest(settings.stt_api_url, settings.stt_language, settings.stt_api_key, settings.stt_timeout_s)
+        try:
+            with requests.Session() as http:
+                segments = transcribe_audio(http, stt, Audio(storage, key, size), limiter, deadline)
+        except NoSpeech as nothing_said:
+            with task.session() as session:
+                set_status(session, call_id, AiStatus.NO_SPEECH, str(nothing_said))
+            return _result(call_id, AiStatus.NO_SPEECH.value)
         with task.session() as session:
             replace_transcript(session, call_id, segments)
     elif transcript_kept:
@@ -103,7 +108,7 @@ def _transcribe(task: NavaiTask, call_id: int, deadline: Deadline) -> dict[str, 
         with task.session() as session:
             set_status(session, call_id, AiStatus.ANALYZING)
     else:
-        raise AiFailure(f"the recording file is missing ({recording_path or 'no recording'})")
+        raise AiFailure(f"the recording is missing from storage ({key or 'no recording'})")
     next_task = task.app.send_task(TASK_ANALYZE, args=[call_id])
     return _result(call_id, AiStatus.ANALYZING.value, taskId=next_task.id)
 
@@ -121,7 +126,7 @@ def _analyze(task: NavaiTask, call_id: int, deadline: Deadline) -> dict[str, Any
         if call is None:
             return _result(call_id, "missing")
         source = analysis_input(session, call)
-        audio = recording_file(call, settings.data_path)
+        key = call.recording_path
     if not source.transcript:
         raise AiFailure("there is no transcript to analyze; reprocess the call")
     prompt = build_prompt(source.criteria, source.max_score, source.transcript, settings.stt_language)
@@ -131,8 +136,8 @@ def _analyze(task: NavaiTask, call_id: int, deadline: Deadline) -> dict[str, Any
         evaluation = evaluate(make_provider(settings, http, limiter), prompt, source, deadline)
     with task.session() as session:
         replace_evaluation(session, call_id, evaluation, source)
-    if settings.delete_audio_after_analysis and audio is not None:
-        _delete_audio(audio)
+    if settings.delete_audio_after_analysis and key:
+        _delete_audio(task, key)
     return _result(call_id, AiStatus.DONE.value, overallScore=evaluation.overall_score)
 
 
@@ -150,11 +155,11 @@ def evaluate(provider: Provider, prompt: Prompt, source: AnalysisInput, deadline
         raise InvalidAnswer(f"the model's answer was invalid twice: {second} (first: {first_reason})") from second
 
 
-def _delete_audio(audio: Any) -> None:
+def _delete_audio(task: NavaiTask, key: str) -> None:
     try:
-        audio.unlink(missing_ok=True)
-    except OSError as exc:  # the analysis is stored; a file left behind is only disk space
-        log.warning("could not delete %s after analysis: %s", audio, exc)
+        task.ctx.storage.delete(key)
+    except Exception as exc:  # the analysis is stored; an object left behind is only space
+        log.warning("could not delete %s after analysis: %s", key, exc)
 
 
 def _run_step(task: NavaiTask, call_id: int, step: Callable[[Deadline], dict[str, Any]]) -> dict[str, Any]:
@@ -165,7 +170,7 @@ def _run_step(task: NavaiTask, call_id: int, step: Callable[[Deadline], dict[str
         with task.session() as session:
             set_status(session, call_id, AiStatus.NOT_CONFIGURED, problem)
         return _result(call_id, AiStatus.NOT_CONFIGURED.value, error=problem)
-    limits = ai_task_limits(settings)
+    limits = ai_task_limits(settings, task.name)
     try:
         return step(Deadline(limits.soft_s - DEADLINE_MARGIN_S))
     except (AiFailure, UpstreamError) as exc:

@@ -25,9 +25,10 @@ from workers.upstream_http import RetryPolicy, UpstreamRejected, UpstreamUnavail
 
 DATE_FORMAT = "%d.%m.%Y"
 DOWNLOAD_CHUNK_BYTES = 64 * 1024
-MAGIC_BYTES_NEEDED = 4
 EXPORT_ORDER_NEWEST_FIRST = "desc"
-AUDIO_CONTENT_TYPES = ("audio/", "application/octet-stream", "binary/octet-stream")
+MAGIC_BYTES_NEEDED = 12  # "RIFF" + 4 size bytes + "WAVE"
+AUDIO_CONTENT_TYPES = {"mp3": "audio/mpeg", "wav": "audio/wav", "ogg": "audio/ogg"}
+IDENTITY_ENCODINGS = ("", "identity")
 # Errors while reading a streamed body: the connection dropped mid-download.
 STREAM_ERRORS = (requests.ConnectionError, requests.exceptions.ChunkedEncodingError,
                  requests.exceptions.ContentDecodingError, requests.Timeout, urllib3.exceptions.HTTPError)
@@ -54,29 +55,36 @@ class Recording:
     sha256: str
     extension: str
 
+    @property
+    def content_type(self) -> str:
+        return AUDIO_CONTENT_TYPES[self.extension]
+
 
 class _SignatureAwareHttp:
     """A requests session that turns Sipuni's "wrong hash" page into an error at once, so that
-    `request_with_retries` does not retry a 500 that no retry can fix."""
+    `request_with_retries` does not retry a 500 that no retry can fix. An error body is read up
+    to `HTML_SNIFF_BYTES` (never more: it is kept, truncated, for the caller's message)."""
 
     def __init__(self, http: requests.Session) -> None:
         self._http = http
 
     def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         response = self._http.request(method, url, **kwargs)
-        content_type = response.headers.get("Content-Type", "")
-        if response.status_code >= 400 or "html" in content_type:
+        if response.status_code >= 400:
             head = response.raw.read(HTML_SNIFF_BYTES, decode_content=True) if kwargs.get("stream") \
                 else response.content[:HTML_SNIFF_BYTES]
-            if BAD_HASH_MARKER.encode() in head:
-                response.close()
-                raise SipuniAuthError(f"Sipuni answered \"{BAD_HASH_MARKER}\" (wrong signature, HTTP "
-                                      f"{response.status_code}): check the account number and secret",
-                                      response.status_code)
+            raise_if_bad_hash(head, response)
             if kwargs.get("stream"):
-                response._content = head + response.raw.read()  # small error body: keep it readable
+                response._content = head  # the start of the error body, for messages
                 response._content_consumed = True  # type: ignore[attr-defined]
         return response
+
+
+def raise_if_bad_hash(head: bytes, response: requests.Response) -> None:
+    if BAD_HASH_MARKER.encode() in head:
+        response.close()
+        raise SipuniAuthError(f"Sipuni answered \"{BAD_HASH_MARKER}\" (wrong signature, HTTP "
+                              f"{response.status_code}): check the account number and secret", response.status_code)
 
 
 class SipuniClient:
@@ -142,9 +150,8 @@ class SipuniClient:
                 return None
             if response.status_code != 200:
                 raise UpstreamRejected(f"Sipuni record {record_id}: HTTP {response.status_code}", response.status_code)
-            content_type = response.headers.get("Content-Type", "").lower()
-            if content_type and not content_type.startswith(AUDIO_CONTENT_TYPES):
-                return None
+            # The bytes decide, not the Content-Type: real servers label MP3s
+            # application/force-download, and an HTML page may come as audio/mpeg.
             try:
                 return _stream_recording(response, destination)
             except STREAM_ERRORS as exc:
@@ -157,10 +164,11 @@ class SipuniClient:
 
 
 def audio_extension(head: bytes) -> str | None:
-    """The file extension for these first bytes, or None if they are not audio we know."""
+    """The file extension for these first bytes, or None if they are not audio we know: an ID3
+    tag or an MPEG frame sync (`FF Ex`) is MP3, `RIFF....WAVE` is WAV, `OggS` is Ogg."""
     if head.startswith(b"ID3") or (len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0):
         return "mp3"
-    if head.startswith(b"RIFF"):
+    if head.startswith(b"RIFF") and head[8:12] == b"WAVE":
         return "wav"
     if head.startswith(b"OggS"):
         return "ogg"
@@ -190,8 +198,13 @@ def _stream_recording(response: requests.Response, destination: Path) -> Recordi
         if len(head) >= MAGIC_BYTES_NEEDED:
             break
     extension = audio_extension(head)
-    if extension is None:
-        return None  # empty body or not audio (an error page with status 200): no recording
+    if extension is None:  # empty, HTML, JSON or text: no recording, unless it is the wrong-hash page
+        for chunk in chunks:
+            if len(head) >= HTML_SNIFF_BYTES:
+                break
+            head += chunk
+        raise_if_bad_hash(head[:HTML_SNIFF_BYTES], response)
+        return None
     with destination.open("wb") as out:
         for chunk in _chain_first(head, chunks):
             out.write(chunk)
@@ -209,6 +222,12 @@ def _chain_first(first: bytes, rest: Any) -> Any:
 
 
 def _check_complete(response: requests.Response, received: int) -> None:
+    """A body shorter than its Content-Length is a dropped connection. With a Content-Encoding
+    (gzip...) the header counts the bytes on the wire, not the `received` decoded ones."""
     expected = response.headers.get("Content-Length")
-    if expected is not None and expected.isdigit() and int(expected) != received:
-        raise requests.exceptions.ChunkedEncodingError(f"got {received} of {expected} bytes")
+    if expected is None or not expected.isdigit():
+        return
+    encoding = response.headers.get("Content-Encoding", "").strip().lower()
+    on_wire = received if encoding in IDENTITY_ENCODINGS else response.raw.tell()
+    if int(expected) != on_wire:
+        raise requests.exceptions.ChunkedEncodingError(f"got {on_wire} of {expected} bytes")

@@ -67,7 +67,9 @@ OFFSET_STEP_S = 15 * 60
 OFFSET_TOLERANCE_S = 120
 MIN_OFFSET_S = -12 * 3600
 MAX_OFFSET_S = 14 * 3600
-HTML_SNIFF_BYTES = 512
+# How much of an error body is searched for Sipuni's "wrong hash" marker (its page may carry a
+# long head of markup before it).
+HTML_SNIFF_BYTES = 64 * 1024
 BAD_HASH_MARKER = "Неправильный хеш"
 
 
@@ -260,12 +262,36 @@ def open_text(stream: BinaryIO) -> io.TextIOWrapper:
 def iter_file(path: Path) -> Iterator[dict[str, str]]:
     """Stream the rows of a saved export (memory stays flat for any size)."""
     with path.open("rb") as stream:
-        check_not_error_page(stream.read(HTML_SNIFF_BYTES))
-        stream.seek(0)
-        try:
-            yield from iter_rows(open_text(stream))
-        except UnicodeDecodeError as exc:
-            raise CsvFormatError(f"the export is not valid UTF-8 ({exc.reason} at byte {exc.start})") from exc
+        yield from iter_stream(stream)
+
+
+class _Prepended(io.RawIOBase):
+    """A readable raw stream: `head` (already read), then the rest of `source`."""
+
+    def __init__(self, head: bytes, source: BinaryIO) -> None:
+        self._head = head
+        self._source = source
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: "memoryview | bytearray") -> int:  # type: ignore[override]
+        if self._head:
+            data, self._head = self._head[:len(buffer)], self._head[len(buffer):]
+        else:
+            data = self._source.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+
+
+def iter_stream(stream: BinaryIO) -> Iterator[dict[str, str]]:
+    """Stream the rows of an export from any readable binary stream (a file, an S3 body)."""
+    head = stream.read(HTML_SNIFF_BYTES)
+    check_not_error_page(head)
+    try:
+        yield from iter_rows(open_text(io.BufferedReader(_Prepended(head, stream))))  # type: ignore[arg-type]
+    except UnicodeDecodeError as exc:
+        raise CsvFormatError(f"the export is not valid UTF-8 ({exc.reason} at byte {exc.start})") from exc
 
 
 def parse_bytes(body: bytes) -> list[dict[str, str]]:

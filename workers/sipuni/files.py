@@ -1,36 +1,23 @@
-"""Files of the Sipuni sync: atomic replacement, recording locations, and partial downloads.
+"""Partial downloads on a worker's own disk, before the storage takes them whole.
 
-A download is written under `.partial/` with a name that starts with its run id, and moved to
-its final place with `os.replace` only when complete, so no reader ever sees half a file. The
-partial files of a killed process are removed when their run is finalized, and any partial file
-older than the task time limit is swept when a step-2 run starts.
+A download is written under `DATA_DIR/sipuni/<org>/.partial/` with a name that starts with its run
+id, and handed to the storage (`Storage.put_file`) only when complete, so no reader ever sees half
+a file. The partial files of a killed process are removed when their run is finalized (on the
+finalizing worker's disk), and any partial file older than the task time limit is swept when a
+step-2 coordinator starts on that host.
 """
 
 from __future__ import annotations
 
-import os
 import secrets
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from shared.sipuni import partial_dir, recordings_dir
+from shared.sipuni import partial_dir
 
 PARTIAL_SUFFIX = ".part"
-
-
-@contextmanager
-def atomic_target(final_path: Path) -> Iterator[Path]:
-    """Yield a temporary path beside `final_path`; on success it replaces `final_path` in one
-    step, on any error it is removed."""
-    final_path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = final_path.with_name(f".{final_path.name}.{secrets.token_hex(6)}.tmp")
-    try:
-        yield temporary
-        os.replace(temporary, final_path)
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 def new_partial_path(data_dir: str, organization_id: int, run_id: str, record_id: str) -> Path:
@@ -39,9 +26,15 @@ def new_partial_path(data_dir: str, organization_id: int, run_id: str, record_id
     return directory / f"{run_id}.{record_id}.{secrets.token_hex(6)}{PARTIAL_SUFFIX}"
 
 
-def recording_path(data_dir: str, organization_id: int, local_day: str, record_id: str, extension: str) -> Path:
-    """The final place of a recording: one name per call, so a re-download lands on the same file."""
-    return recordings_dir(data_dir, organization_id) / local_day / f"{record_id}.{extension}"
+@contextmanager
+def local_partial(data_dir: str, organization_id: int, run_id: str, name: str) -> Iterator[Path]:
+    """A partial file on this worker's own disk, removed at the end whatever happens (the
+    storage has taken its bytes, or the task failed)."""
+    path = new_partial_path(data_dir, organization_id, run_id, name)
+    try:
+        yield path
+    finally:
+        path.unlink(missing_ok=True)
 
 
 def remove_run_partials(data_dir: str, organization_id: int, run_id: str) -> int:

@@ -8,17 +8,17 @@ The log lines are the original's, which operators grep for:
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared.models import Call
 from shared.models.calls import AI_PENDING
+from shared.sipuni import recording_key
+from shared.storage import Storage
 from workers.sipuni import files
 from workers.sipuni.client import SipuniClient
 from workers.sipuni.csv_parser import SipuniCall, is_valid_record_id
@@ -35,7 +35,8 @@ UNKNOWN_DAY = "unknown-date"
 class CallJob:
     run_id: str
     organization_id: int
-    data_dir: str
+    data_dir: str  # this worker's own disk, for partial downloads
+    storage: Storage  # where recordings are kept, shared by every host
 
 
 @dataclass(frozen=True)
@@ -81,27 +82,20 @@ def _already_stored(existing: tuple[int, str | None, str], run_id: str, *, lost_
 
 def _download_and_store(job: CallJob, call: SipuniCall, employee_id: int, client: SipuniClient,
                         session_scope: Callable[[], AbstractContextManager[Session]]) -> StoredCall:
-    partial = files.new_partial_path(job.data_dir, job.organization_id, job.run_id, call.record_id)
-    try:
+    with files.local_partial(job.data_dir, job.organization_id, job.run_id, call.record_id) as partial:
         recording = client.download_recording(call.record_id, partial)
         if recording is None:
             log.info("[STEP2] Recording not available for recordId: %s", call.record_id)
             return StoredCall(Outcome(SKIPPED, SKIP_NO_RECORDING))
         day = call.local_date.isoformat() if call.local_date else UNKNOWN_DAY
-        final = files.recording_path(job.data_dir, job.organization_id, day, call.record_id, recording.extension)
+        key = recording_key(job.organization_id, day, call.record_id, recording.extension)
         with session_scope() as session:
-            values = call_values(call, job.organization_id, employee_id, recording, str(final), job.run_id)
+            values = call_values(call, job.organization_id, employee_id, recording, key, job.run_id)
             call_id = insert_call(session, values)
             if call_id is None:  # another worker stored it first; our download is not needed
                 existing = _existing(session, job.organization_id, call.record_id) or (0, None, "")
                 return _already_stored(existing, job.run_id, lost_race=True)
-            # Still inside the transaction that holds the new row: place the file, then commit.
-            _place(partial, final)
+            # Still inside the transaction that holds the new row: store the whole file, then commit.
+            # A failed upload rolls the row back; the task is retried.
+            job.storage.put_file(partial, key, recording.content_type)
         return StoredCall(Outcome(PROCESSED), call_id)
-    finally:
-        partial.unlink(missing_ok=True)
-
-
-def _place(partial: Path, final: Path) -> None:
-    final.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(partial, final)

@@ -28,14 +28,14 @@ def find_employee_id(session: Session, organization_id: int, ext_code: str | Non
 
 
 def call_values(call: SipuniCall, organization_id: int, employee_id: int, recording: Recording,
-                final_path: str, run_id: str) -> dict[str, Any]:
+                storage_key: str, run_id: str) -> dict[str, Any]:
     return {
         "organization_id": organization_id, "employee_id": employee_id, "external_id": call.record_id,
         "direction": call.direction, "status": call.status, "started_at": call.started_at,
         "from_number": call.from_number[:64] or None, "to_number": call.to_number[:64] or None,
         "answered_by": call.answered_by[:64] or None, "call_duration_s": call.call_duration_s,
         "talk_duration_s": call.talk_duration_s, "answer_duration_s": call.answer_duration_s,
-        "recording_path": final_path, "recording_size": recording.size, "recording_sha256": recording.sha256,
+        "recording_path": storage_key, "recording_size": recording.size, "recording_sha256": recording.sha256,
         "raw": call.raw, "sync_run_id": run_id,
     }
 

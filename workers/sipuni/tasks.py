@@ -1,12 +1,14 @@
 """Celery tasks of the Sipuni two-step sync.
 
-- `sipuni.fetch_csv` (step 1): export → `DATA_DIR/sipuni/<org>/sipuni-all-records.csv`, atomically.
-- `sipuni.process_csv` (step 2 coordinator): rows in the date range, in chunks of `sipuni.fan_out_calls`.
-- `sipuni.fan_out_calls`: enqueues one `recordings.process_call` per call of its chunk.
+- `sipuni.fetch_csv` (step 1): export → storage key `sipuni/<org>/sipuni-all-records.csv`, whole.
+- `sipuni.process_csv` (step 2 coordinator): reads the CSV from storage, stages the rows in the
+  date range in Redis (workers.sipuni.staging) and hands out their ids in chunks.
+- `sipuni.fan_out_calls`: enqueues one `recordings.process_call` per call id of its chunk.
 - `recordings.process_call`: one call (see `workers.sipuni.step2`); counts its outcome once.
 - `sipuni.finalize_step2`: the run's summary into `sync_runs`, once, when every call is counted.
 
-Every task is safe to run twice (acks_late redelivers the tasks of a killed worker).
+Task arguments and results carry ids and counts only, never a CSV row. Every task is safe to run
+twice (acks_late redelivers the tasks of a killed worker).
 """
 
 from __future__ import annotations
@@ -25,13 +27,15 @@ from celery.utils.log import get_task_logger
 from shared.models import RunStatus
 from shared.ratelimit import RateLimiter
 from shared.runs import finish_run
-from shared.sipuni import csv_path
+from shared.sipuni import csv_key
+from shared.storage import StorageError
 from workers.base import NavaiTask
 from workers.sipuni import call_log, files, runstate
 from workers.sipuni.accounts import AccountCache, UnknownOrganization
 from workers.sipuni.client import DATE_FORMAT, SipuniClient
-from workers.sipuni.csv_parser import CsvFormatError, call_from_row, is_valid_record_id, iter_file, usual_offset_s
-from workers.sipuni.step2 import CallJob, process_call as process_one_call
+from workers.sipuni.csv_parser import CsvFormatError, call_from_row, is_valid_record_id, iter_file, iter_stream, usual_offset_s
+from workers.sipuni.staging import RowStaging
+from workers.sipuni.step2 import CallJob, StoredCall, process_call as process_one_call
 from workers.upstream_http import RetryPolicy, UpstreamRejected
 
 log = get_task_logger(__name__)
@@ -43,6 +47,10 @@ RETRY_BASE_DELAY_S = 2.0
 RETRY_MAX_DELAY_S = 60.0
 OFFSET_SAMPLE_ROWS = 1000
 FAN_OUT_CHUNK_CALLS = 100  # calls per fan-out task: 2,000 calls are enqueued by 20 tasks in parallel
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+CSV_NOT_FOUND = "CSV file not found. Please run Step 1 first."
+STORAGE_RETRIES = 3  # the coordinator tries again when the object store is briefly away
+STORAGE_RETRY_DELAY_S = 10.0
 EXPORT_POLICY = RetryPolicy(attempts=3, base_delay_s=1.0, read_timeout_s=120.0)
 RECORDING_POLICY = RetryPolicy(attempts=3, base_delay_s=0.5, read_timeout_s=60.0)
 
@@ -91,11 +99,10 @@ def _abort_run(task: NavaiTask, run_id: str, organization_id: int, message: str)
 def fetch_csv(self: NavaiTask, run_id: str, organization_id: int, limit: int = 500, date_from: str | None = None,
               date_to: str | None = None, step2_run_id: str | None = None) -> dict[str, Any]:
     """Download the export and save it atomically; a failure also fails the chained step 2."""
-    settings = self.ctx.settings
+    settings, storage, key = self.ctx.settings, self.ctx.storage, csv_key(organization_id)
     try:
         client = _client(self, organization_id, EXPORT_POLICY)
-        path = csv_path(settings.data_dir, organization_id)
-        with files.atomic_target(path) as temporary:
+        with files.local_partial(settings.data_dir, organization_id, run_id, "export") as temporary:
             if date_from or date_to:
                 first, last = _parse_day(date_from or date_to), _parse_day(date_to or date_from)
                 client.export_to(temporary, first, last)  # type: ignore[arg-type]
@@ -103,18 +110,19 @@ def fetch_csv(self: NavaiTask, run_id: str, organization_id: int, limit: int = 5
                 client.export_all_to(temporary, limit)
             # Reading the export proves it is a Sipuni export; every row also goes to the call log.
             total = call_log.record_export(self.session, organization_id, lambda: iter_file(temporary))
+            storage.put_file(temporary, key, CSV_CONTENT_TYPE)  # replaces the previous export whole
     except Exception as exc:
         message = f"Step 1 failed: {exc}"
         log.error("[STEP1] %s", message)
         _fail_step1(self, run_id, organization_id, message, step2_run_id)
         raise
     result = {"success": True, "message": f"Successfully fetched and saved {total} records to CSV",
-              "totalRecords": total, "csvPath": str(path)}
+              "totalRecords": total, "csvPath": storage.describe(key)}
     with self.session() as session:
         finish_run(session, run_id, RunStatus.COMPLETED.value, total=total, processed=total, stats=result)
     self.ctx.progress.update(run_id, status=RunStatus.COMPLETED.value, total=total, processed=total,
                              message=result["message"])
-    log.info("[STEP1] %s (%s)", result["message"], path)
+    log.info("[STEP1] %s (%s)", result["message"], result["csvPath"])
     return result
 
 
@@ -131,17 +139,23 @@ def _fail_step1(task: NavaiTask, run_id: str, organization_id: int, message: str
 @shared_task(name="sipuni.process_csv", base=NavaiTask, bind=True)
 def process_csv(self: NavaiTask, run_id: str, organization_id: int, date_from: str | None = None,
                 date_to: str | None = None) -> dict[str, Any]:
-    """Enqueue one call task per row in the date range (inclusive, the account's local dates)."""
+    """Enqueue one call task per row in the date range (inclusive, the account's local dates).
+    Safe to run again (a retry after a storage error, a redelivery): rows are staged again under
+    the same ids, and a call task delivered twice stores and counts its call once."""
     settings = self.ctx.settings
-    path = csv_path(settings.data_dir, organization_id)
-    if not path.is_file():
-        _abort_run(self, run_id, organization_id, "CSV file not found. Please run Step 1 first.")
-        return {"success": False, "message": "CSV file not found. Please run Step 1 first.", "runId": run_id}
     files.sweep_stale_partials(settings.data_dir, organization_id, 2 * settings.celery_task_time_limit_s)
     try:
-        plan = _enqueue_calls(self, run_id, organization_id, path, _parse_day(date_from), _parse_day(date_to))
+        if self.ctx.storage.size(csv_key(organization_id)) is None:
+            _abort_run(self, run_id, organization_id, CSV_NOT_FOUND)
+            return {"success": False, "message": CSV_NOT_FOUND, "runId": run_id}
+        plan = _enqueue_calls(self, run_id, organization_id, _parse_day(date_from), _parse_day(date_to))
     except CsvFormatError as exc:
         _abort_run(self, run_id, organization_id, f"The saved CSV cannot be read: {exc}")
+        raise
+    except StorageError as exc:
+        if self.request.retries < STORAGE_RETRIES:
+            raise self.retry(exc=exc, countdown=STORAGE_RETRY_DELAY_S)
+        _abort_run(self, run_id, organization_id, f"The storage could not be read: {exc}")
         raise
     self.ctx.progress.update(run_id, total=plan["total"], rowsInCsv=plan["rows"],
                              outsideDateRange=plan["outsideDateRange"], duplicateRows=plan["duplicateRows"])
@@ -151,26 +165,32 @@ def process_csv(self: NavaiTask, run_id: str, organization_id: int, date_from: s
     return {"success": True, "message": f"Queued {plan['total']} calls", "runId": run_id, **plan}
 
 
-def _enqueue_calls(task: NavaiTask, run_id: str, organization_id: int, path: Any, first: date | None,
+def _enqueue_calls(task: NavaiTask, run_id: str, organization_id: int, first: date | None,
                    last: date | None) -> dict[str, int]:
-    """Plan the calls and hand them out in chunks: `sipuni.fan_out_calls` tasks, which any free
-    worker thread or process runs, enqueue the call tasks in parallel. Publishing thousands of
-    messages from this one task was the run's bottleneck: every publish waits for the broker, and
-    a busy worker process gives the waiting thread its turn again only every few milliseconds."""
-    offset_s = usual_offset_s(islice(iter_file(path), OFFSET_SAMPLE_ROWS))
+    """Plan the calls, stage their rows, and hand out their ids in chunks: `sipuni.fan_out_calls`
+    tasks, which any free worker thread or process runs, enqueue the call tasks in parallel.
+    Publishing thousands of messages from this one task was the run's bottleneck: every publish
+    waits for the broker, and a busy worker process gives the waiting thread its turn again only
+    every few milliseconds."""
+    storage, key = task.ctx.storage, csv_key(organization_id)
+    with storage.open(key) as sample:
+        offset_s = usual_offset_s(islice(iter_stream(sample), OFFSET_SAMPLE_ROWS))
     tally = {"total": 0, "rows": 0, "outsideDateRange": 0, "duplicateRows": 0}
-    calls = _calls_to_process(path, offset_s, first, last, tally)
-    with task.app.producer_or_acquire() as producer:  # one broker connection for every chunk
+    staging = RowStaging(task.ctx.redis)
+    with storage.open(key) as stream, task.app.producer_or_acquire() as producer:  # one broker connection
+        calls = _calls_to_process(iter_stream(stream), offset_s, first, last, tally)
         while chunk := list(islice(calls, FAN_OUT_CHUNK_CALLS)):
-            fan_out_calls.apply_async(args=[run_id, organization_id, offset_s, chunk], producer=producer)
+            staging.stage(run_id, chunk)  # before the ids go out: a call task always finds its row
+            fan_out_calls.apply_async(args=[run_id, organization_id, offset_s, [unit for unit, _ in chunk]],
+                                      producer=producer)
     return tally
 
 
-def _calls_to_process(path: Any, offset_s: int | None, first: date | None, last: date | None,
-                      tally: dict[str, int]) -> Iterator[list[Any]]:
-    """`[row, unit]` for each call in the date range, once per call; counts what it leaves out."""
+def _calls_to_process(rows: Iterator[dict[str, str]], offset_s: int | None, first: date | None,
+                      last: date | None, tally: dict[str, int]) -> Iterator[tuple[str, dict[str, str]]]:
+    """`(unit, row)` for each call in the date range, once per call; counts what it leaves out."""
     seen: set[str] = set()
-    for row in iter_file(path):
+    for row in rows:
         tally["rows"] += 1
         call = call_from_row(row, offset_s)
         if (first or last) and not _in_range(call.local_date, first, last):
@@ -182,19 +202,18 @@ def _calls_to_process(path: Any, offset_s: int | None, first: date | None, last:
             continue
         seen.add(unit)
         tally["total"] += 1
-        yield [row, unit]
+        yield unit, row
 
 
 @shared_task(name="sipuni.fan_out_calls", base=NavaiTask, bind=True)
 def fan_out_calls(self: NavaiTask, run_id: str, organization_id: int, offset_s: int | None,
-                  chunk: list[list[Any]]) -> dict[str, Any]:
-    """Enqueue one `recordings.process_call` per `[row, unit]`. Safe to run twice (a redelivered
-    chunk): a call task delivered twice stores and counts its call once."""
+                  units: list[str]) -> dict[str, Any]:
+    """Enqueue one `recordings.process_call` per call id (`unit`) of the chunk. Safe to run twice
+    (a redelivered chunk): a call task delivered twice stores and counts its call once."""
     with self.app.producer_or_acquire() as producer:
-        for row, unit in chunk:
-            process_call.apply_async(args=[run_id, organization_id, row, offset_s], kwargs={"unit": unit},
-                                     producer=producer)
-    return {"runId": run_id, "queued": len(chunk)}
+        for unit in units:
+            process_call.apply_async(args=[run_id, organization_id, unit, offset_s], producer=producer)
+    return {"runId": run_id, "queued": len(units)}
 
 
 def _in_range(day: date | None, first: date | None, last: date | None) -> bool:
@@ -209,30 +228,38 @@ def _in_range(day: date | None, first: date | None, last: date | None) -> bool:
 # per call in Redis as well cost ~8% of a worker's time. A sender that wants one passes
 # `ignore_result=False` (the request's flag wins over the task's).
 @shared_task(name="recordings.process_call", base=NavaiTask, bind=True, max_retries=None, ignore_result=True)
-def process_call(self: NavaiTask, run_id: str, organization_id: int, row: dict[str, str],
-                 offset_s: int | None = None, unit: str | None = None) -> dict[str, Any]:
-    call = call_from_row(row, offset_s)
-    unit = unit or call.record_id
-    job = CallJob(run_id=run_id, organization_id=organization_id, data_dir=self.ctx.settings.data_dir)
+def process_call(self: NavaiTask, run_id: str, organization_id: int, unit: str,
+                 offset_s: int | None = None) -> dict[str, Any]:
+    """One call of a step-2 run, by its id (`unit`: the record id, or `row:N` for a row without
+    a usable one); the row itself is read from the run's staging in Redis."""
     runstate.step2_lock(self.ctx.redis, organization_id).extend(run_id)
-    try:
-        stored = process_one_call(job, call, _client(self, organization_id, RECORDING_POLICY), self.session)
-    except UpstreamRejected as exc:  # retrying cannot help (bad credentials, refused request)
-        stored = None
-        outcome = runstate.Outcome(runstate.FAILED, str(exc))
-    except Exception as exc:
-        if self.request.retries < MAX_CALL_RETRIES:
-            log.warning("[STEP2] %s: %s; retry %d of %d", unit, exc, self.request.retries + 1, MAX_CALL_RETRIES)
-            raise self.retry(exc=exc, countdown=_retry_delay_s(self.request.retries))
-        stored = None
-        outcome = runstate.Outcome(runstate.FAILED, f"{type(exc).__name__}: {exc}")
+    row = RowStaging(self.ctx.redis).row(run_id, unit)
+    if row is None:
+        stored, outcome = None, runstate.Outcome(runstate.FAILED, "the run's staged row is gone (expired)")
     else:
-        outcome = stored.outcome
+        stored, outcome = _store_call(self, run_id, organization_id, call_from_row(row, offset_s), unit)
     if stored is not None and stored.call_id is not None:
         self.app.send_task(AI_TASK_NAME, args=[stored.call_id])  # after the commit, by name (ai queue)
     if runstate.record_outcome(self.ctx.progress, run_id, unit, outcome):
         finalize_step2.delay(run_id, organization_id)
     return {"unit": unit, "outcome": outcome.kind, "reason": outcome.reason}
+
+
+def _store_call(task: NavaiTask, run_id: str, organization_id: int, call: Any,
+                unit: str) -> tuple[StoredCall | None, runstate.Outcome]:
+    """Download and store one call; retry what may pass (raises Celery's Retry), count the rest."""
+    job = CallJob(run_id=run_id, organization_id=organization_id, data_dir=task.ctx.settings.data_dir,
+                  storage=task.ctx.storage)
+    try:
+        stored = process_one_call(job, call, _client(task, organization_id, RECORDING_POLICY), task.session)
+    except UpstreamRejected as exc:  # retrying cannot help (bad credentials, refused request)
+        return None, runstate.Outcome(runstate.FAILED, str(exc))
+    except Exception as exc:
+        if task.request.retries < MAX_CALL_RETRIES:
+            log.warning("[STEP2] %s: %s; retry %d of %d", unit, exc, task.request.retries + 1, MAX_CALL_RETRIES)
+            raise task.retry(exc=exc, countdown=_retry_delay_s(task.request.retries))
+        return None, runstate.Outcome(runstate.FAILED, f"{type(exc).__name__}: {exc}")
+    return stored, stored.outcome
 
 
 def _retry_delay_s(retries: int) -> float:
@@ -252,5 +279,6 @@ def finalize_step2(self: NavaiTask, run_id: str, organization_id: int) -> dict[s
     runstate.publish_end(self.ctx.progress, runstate.step2_lock(self.ctx.redis, organization_id), run_id,
                          str(result["status"]), str(result["message"]))
     files.remove_run_partials(self.ctx.settings.data_dir, organization_id, run_id)
+    RowStaging(self.ctx.redis).drop(run_id)
     log.info("[STEP2] run %s finished: %s", run_id, result["message"])
     return result

@@ -76,7 +76,7 @@ def test_step1_then_step2_stores_exactly_the_expected_calls_and_a_rerun_stores_n
         assert call.direction == sim["direction"] and call.status == ("answered" if sim["answered"] else "missed")
         assert call.call_duration_s == sim["call_s"] and call.raw["ID записи"] == call.external_id
         assert call.sync_run_id == run2["runId"]  # ai_status moves on as the AI tasks run
-        stored = Path(call.recording_path)
+        stored = Path(settings.data_dir) / call.recording_path  # the storage key, under DATA_DIR
         assert stored.stat().st_size == call.recording_size == sim["recording_size"]
         assert hashlib.sha256(stored.read_bytes()).hexdigest() == call.recording_sha256
     assert not any(partial_dir(settings.data_dir, organization.id).glob("*"))

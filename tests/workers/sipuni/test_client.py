@@ -106,3 +106,47 @@ def test_a_refused_recording_is_rejected(client, sipuni, tmp_path):
     sipuni.faults(recordStatus={call["record_id"]: 403})
     with pytest.raises(UpstreamRejected, match="403"):
         client.download_recording(call["record_id"], tmp_path / "r.part")
+
+
+@pytest.mark.parametrize("content_type", ["application/force-download", "application/x-download",
+                                          "application/octet-stream", "audio/mp3", ""])
+def test_a_recording_is_stored_whatever_its_content_type(client, sipuni, tmp_path, content_type):
+    call = _first(sipuni.calls(), recording="ok")
+    sipuni.faults(recordContentTypes={call["record_id"]: content_type})
+    recording = client.download_recording(call["record_id"], tmp_path / "r.part")
+    assert recording is not None and recording.extension == "mp3" and recording.content_type == "audio/mpeg"
+    assert recording.sha256 == audio.sha256_of(call["record_id"], call["recording_size"])
+
+
+@pytest.mark.parametrize(("audio_format", "content_type"), [("wav", "audio/wav"), ("ogg", "audio/ogg")])
+def test_the_extension_follows_the_bytes(client, sipuni, tmp_path, audio_format, content_type):
+    call = _first(sipuni.calls(), recording="ok")
+    sipuni.faults(recordFormats={call["record_id"]: audio_format},
+                  recordContentTypes={call["record_id"]: "application/force-download"})
+    recording = client.download_recording(call["record_id"], tmp_path / "r.part")
+    assert (recording.extension, recording.content_type) == (audio_format, content_type)
+    assert recording.sha256 == audio.sha256_of(call["record_id"], call["recording_size"], audio_format)
+
+
+@pytest.mark.parametrize("content_type", ["audio/mpeg", "application/force-download"])
+def test_an_html_page_is_no_recording_whatever_its_content_type(client, sipuni, tmp_path, content_type):
+    call = _first(sipuni.calls(), recording="ok")
+    sipuni.faults(htmlRecordings={call["record_id"]: content_type})
+    assert client.download_recording(call["record_id"], tmp_path / "r.part") is None
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_gzip_answer_is_checked_against_what_was_decoded(client, sipuni, tmp_path):
+    call = _first(sipuni.calls(), recording="ok")
+    sipuni.faults(gzipRecordings=True)
+    recording = client.download_recording(call["record_id"], tmp_path / "r.part")
+    assert recording is not None and recording.size == call["recording_size"]
+    assert recording.sha256 == audio.sha256_of(call["record_id"], call["recording_size"])
+
+
+def test_the_wrong_hash_page_is_recognised_far_into_the_body(settings, sipuni, tmp_path):
+    sipuni.faults(badHashPaddingBytes=20_000)  # the marker after 20 KB of markup
+    wrong = SipuniClient(settings.sipuni_api_url, settings.sipuni_user, "0.wrongsecret", policy=FAST)
+    with pytest.raises(SipuniAuthError, match="Неправильный хеш"):
+        wrong.download_recording(_first(sipuni.calls(), recording="ok")["record_id"], tmp_path / "r.part")
+    assert sipuni.stats()["requests"]["statistic/record"] == 1  # not retried

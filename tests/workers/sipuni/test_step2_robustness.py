@@ -15,6 +15,7 @@ from shared.runs import create_run, new_run_id
 from shared.sipuni import KIND_STEP2, csv_path, partial_dir, recordings_dir
 from tests.support.sipuni import expected_outcomes, wait_for_run
 from workers.sipuni.csv_parser import iter_file
+from workers.sipuni.staging import RowStaging
 
 SHORT_VISIBILITY_S = 6
 TASKS_WAIT_S = 60
@@ -52,7 +53,8 @@ def test_two_workers_racing_on_the_same_calls_store_each_once(
     db.commit()
     rows = list(iter_file(csv_path(settings.data_dir, organization.id)))
     ProgressStore(make_redis(settings.redis_url)).update(run_id, total=len(rows))
-    results = [celery_app.send_task("recordings.process_call", args=[run_id, organization.id, row, None],
+    RowStaging(make_redis(settings.redis_url)).stage(run_id, [(row["ID записи"], row) for row in rows])
+    results = [celery_app.send_task("recordings.process_call", args=[run_id, organization.id, row["ID записи"], None],
                                      ignore_result=False)
                for row in rows for _ in range(2)]
     run = wait_for_run(client, headers, run_id)

@@ -1,0 +1,1 @@
+from tests.support.s3 import s3_server, s3_settings  # noqa: F401 (fixtures)
