@@ -43,6 +43,9 @@ SOFT_LIMIT_MAX_MARGIN_S = 30
 DEFAULT_HEMIS_PAGE_STALL_S = 60
 DEFAULT_HEMIS_SUPERVISE_INTERVAL_S = 20
 DEFAULT_HEMIS_READ_TIMEOUT_S = 60.0
+LOG_FORMAT_TEXT = "text"
+LOG_FORMAT_JSON = "json"
+LOG_FORMATS = (LOG_FORMAT_TEXT, LOG_FORMAT_JSON)
 
 
 class ConfigError(RuntimeError):
@@ -89,6 +92,10 @@ class Settings:
     hemis_supervise_interval_s: int = DEFAULT_HEMIS_SUPERVISE_INTERVAL_S
     hemis_read_timeout_s: float = DEFAULT_HEMIS_READ_TIMEOUT_S
     worker_concurrency: int = DEFAULT_WORKER_CONCURRENCY
+    # `text` (default) or `json`: one JSON object per log line (API, workers, beat).
+    log_format: str = LOG_FORMAT_TEXT
+    # When set, `GET /metrics` needs `Authorization: Bearer <METRICS_TOKEN>`.
+    metrics_token: str = ""
     secrets_generated: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -137,6 +144,8 @@ class Settings:
         if self.celery_visibility_timeout_s <= self.celery_task_time_limit_s:
             raise ConfigError("CELERY_VISIBILITY_TIMEOUT_S must be longer than CELERY_TASK_TIME_LIMIT_S, "
                               "or a running task would be delivered a second time")
+        if self.log_format not in LOG_FORMATS:
+            raise ConfigError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, got {self.log_format!r}")
         if self.jwt_secret_key and len(self.jwt_secret_key) < MIN_SECRET_LENGTH:
             raise ConfigError(f"JWT_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters long")
         return self

@@ -58,7 +58,7 @@ def transcribe_file(http: requests.Session, url: str, language: str, audio: Path
                          read_timeout_s=read_timeout_s)
     mime = mimetypes.guess_type(audio.name)[0] or "application/octet-stream"
     response = request_with_retries(
-        http, "POST", url, policy=policy, limiter=limiter, describe="speech-to-text",
+        http, "POST", url, policy=policy, limiter=limiter, describe="speech-to-text", upstream="stt",
         files={"file": (audio.name, content, mime)},
         data={"diarization": "true", "language": language})
     return _segments_of(response)

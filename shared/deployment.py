@@ -1,0 +1,77 @@
+"""What the whole deployment is doing, read at the moment of asking: runs by kind and status, AI
+calls by status, queue lengths, workers online. Used by `GET /metrics` and the runs page."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+import redis
+from celery import Celery
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from celeryconfig import QUEUES
+from shared.models import FINISHED_STATUSES, AiStatus, Call, RunStatus, SyncRun
+
+RUN_KINDS = ("hemis_students", "hemis_employees", "hemis_student", "hemis_employee", "sipuni_step1", "sipuni_step2")
+# Kombu's Redis transport keeps a queue's messages of priority N in a list named queue + "\x06\x16" + N.
+QUEUE_PRIORITY_SUFFIXES = ("", "\x06\x163", "\x06\x166", "\x06\x169")
+WORKER_PING_TIMEOUT_S = 1.0
+
+
+def runs_by_kind_and_status(session: Session) -> dict[tuple[str, str], int]:
+    rows = session.execute(select(SyncRun.kind, SyncRun.status, func.count()).group_by(SyncRun.kind, SyncRun.status))
+    return {(kind, status): int(count) for kind, status, count in rows}
+
+
+def running_by_kind(session: Session) -> dict[str, int]:
+    counts = {kind: 0 for kind in RUN_KINDS}
+    rows = session.execute(select(SyncRun.kind, func.count()).where(SyncRun.status == RunStatus.RUNNING.value)
+                           .group_by(SyncRun.kind))
+    counts.update({kind: int(count) for kind, count in rows})
+    return counts
+
+
+def finished_durations_s(session: Session) -> dict[str, list[float]]:
+    """Durations of finished runs by kind (computed here, not in SQL, to work on SQLite too)."""
+    durations: dict[str, list[float]] = defaultdict(list)
+    rows = session.execute(select(SyncRun.kind, SyncRun.started_at, SyncRun.finished_at)
+                           .where(SyncRun.status.in_(FINISHED_STATUSES), SyncRun.finished_at.is_not(None)))
+    for kind, started_at, finished_at in rows:
+        durations[kind].append(max(0.0, (finished_at - started_at).total_seconds()))
+    return durations
+
+
+def ai_calls_by_status(session: Session, *, organization_id: int | None = None,
+                       employee_id: int | None = None) -> dict[str, int]:
+    """Calls per `ai_status`, every status present (0 when none); optionally of one organization/employee."""
+    statement = select(Call.ai_status, func.count()).group_by(Call.ai_status)
+    if organization_id is not None:
+        statement = statement.where(Call.organization_id == organization_id)
+    if employee_id is not None:
+        statement = statement.where(Call.employee_id == employee_id)
+    counts = {status.value: 0 for status in AiStatus}
+    counts.update({status: int(count) for status, count in session.execute(statement)})
+    return counts
+
+
+def queue_lengths(client: redis.Redis, queues: Iterable[str] = QUEUES) -> dict[str, int]:
+    """Messages waiting in each Celery queue (the broker is this Redis)."""
+    names = list(queues)
+    pipe = client.pipeline()
+    for queue in names:
+        for suffix in QUEUE_PRIORITY_SUFFIXES:
+            pipe.llen(queue + suffix)
+    lengths = pipe.execute()
+    per_queue = len(QUEUE_PRIORITY_SUFFIXES)
+    return {queue: sum(int(n) for n in lengths[i * per_queue:(i + 1) * per_queue]) for i, queue in enumerate(names)}
+
+
+def workers_online(celery: Celery, timeout_s: float = WORKER_PING_TIMEOUT_S) -> list[str]:
+    """Names of the workers that answer a ping (empty when none or the broker is away)."""
+    try:
+        replies = celery.control.ping(timeout=timeout_s) or []
+    except Exception:  # an unreachable broker means no worker is reachable either
+        return []
+    return sorted(name for reply in replies for name in reply)
