@@ -27,7 +27,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     from shared.redis_client import make_redis
     from workers import create_celery
 
+    from shared.logs import configure_api_logging
+
     settings = (settings or Settings.from_env()).with_api_secrets()
+    configure_api_logging(settings)
     app = Flask(__name__)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES

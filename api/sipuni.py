@@ -25,10 +25,10 @@ from api.errors import ApiError
 from api.roles import admin_required, current_organization_id, current_user_id
 from api.services import services
 from api.validation import parse_json, parse_query
+from shared import sipuni_runs
 from shared.db import session_scope
 from shared.locks import RunLock
-from shared.models import Organization, SyncRun
-from shared.runs import create_run
+from shared.models import SyncRun
 from shared.sipuni import KIND_STEP1, KIND_STEP2, csv_path, step1_scope, step2_counts, step2_scope
 
 bp = Blueprint("sipuni", __name__)
@@ -36,7 +36,7 @@ bp = Blueprint("sipuni", __name__)
 DATE_FORMAT = "%d.%m.%Y"
 DEFAULT_LIMIT = 500
 MAX_LIMIT = 200_000  # Sipuni's own cap for /statistic/export/all
-CSV_NOT_FOUND = "CSV file not found. Please run Step 1 first."
+CSV_NOT_FOUND = sipuni_runs.CSV_NOT_FOUND
 WEBHOOK_KEY_HEADER = "X-API-Key"
 
 
@@ -94,37 +94,33 @@ def _accepted(task_id: str, run_id: str, **extra: Any) -> ResponseReturnValue:
 
 
 def _require_organization(organization_id: int) -> None:
-    with session_scope(services().session_factory) as session:
-        if session.get(Organization, organization_id) is None:
-            raise ApiError(404, f"Organization {organization_id} not found")
+    try:
+        sipuni_runs.require_organization(services(), organization_id)
+    except sipuni_runs.OrganizationNotFound as exc:
+        raise ApiError(404, str(exc)) from exc
 
 
 def _new_run(kind: str, organization_id: int, triggered_by: str, scope: str,
              run_id: str | None = None) -> tuple[str, str]:
     """Record a run (status running) and show it in the live progress; return (run id, task id)."""
-    run_id, task_id = run_id or str(uuid.uuid4()), str(uuid.uuid4())
-    with session_scope(services().session_factory) as session:
-        create_run(session, run_id, kind, organization_id=organization_id, triggered_by=triggered_by,
-                   task_id=task_id)
-    services().progress.start(run_id, scope, {"kind": kind, "status": "running",
-                                              "organizationId": organization_id, "taskId": task_id})
-    return run_id, task_id
+    return sipuni_runs.new_run(services(), kind, organization_id, triggered_by, scope, run_id)
 
 
 def _take_step2_lock(organization_id: int, run_id: str) -> RunLock:
-    lock = RunLock(services().redis, step2_scope(organization_id))
-    holder = lock.acquire(run_id)
-    if holder is not None:
-        raise ApiError(409, "A step-2 run is already in progress for this organization",
-                       extra={"runId": holder, "statusUrl": f"/runs/{holder}"})
-    return lock
+    try:
+        return sipuni_runs.take_step2_lock(services(), organization_id, run_id)
+    except sipuni_runs.Step2AlreadyRunning as exc:
+        raise _conflict(exc) from exc
+
+
+def _conflict(exc: sipuni_runs.Step2AlreadyRunning) -> ApiError:
+    return ApiError(409, str(exc), extra={"runId": exc.run_id, "statusUrl": f"/runs/{exc.run_id}"})
 
 
 def _step1_kwargs(run_id: str, organization_id: int, limit: int, window: DateWindow | None,
                   step2_run_id: str | None = None) -> dict[str, Any]:
-    return {"run_id": run_id, "organization_id": organization_id, "limit": limit,
-            "date_from": window.date_from if window else None, "date_to": window.date_to if window else None,
-            "step2_run_id": step2_run_id}
+    return sipuni_runs.step1_kwargs(run_id, organization_id, limit, window.date_from if window else None,
+                                    window.date_to if window else None, step2_run_id)
 
 
 # --- step 1 ----------------------------------------------------------------------------------------
@@ -133,12 +129,13 @@ def _step1_kwargs(run_id: str, organization_id: int, limit: int, window: DateWin
 @admin_required
 def step1_fetch_csv() -> ResponseReturnValue:
     query = parse_query(Step1Query)
-    organization_id = current_organization_id()
-    _require_organization(organization_id)
-    run_id, task_id = _new_run(KIND_STEP1, organization_id, f"user:{current_user_id()}", step1_scope(organization_id))
-    services().celery.send_task("sipuni.fetch_csv", kwargs=_step1_kwargs(run_id, organization_id, query.limit, query),
-                                task_id=task_id)
-    return _accepted(task_id, run_id)
+    try:
+        started = sipuni_runs.start_step1(services(), organization_id=current_organization_id(), limit=query.limit,
+                                          date_from=query.date_from, date_to=query.date_to,
+                                          triggered_by=f"user:{current_user_id()}")
+    except sipuni_runs.OrganizationNotFound as exc:
+        raise ApiError(404, str(exc)) from exc
+    return _accepted(started.task_id, started.run_id)
 
 
 @bp.get("/sipuni/csv")
@@ -157,22 +154,17 @@ def download_csv() -> ResponseReturnValue:
 @admin_required
 def step2_process_recordings() -> ResponseReturnValue:
     window = parse_query(DateWindow)
-    organization_id = current_organization_id()
-    if not csv_path(services().settings.data_dir, organization_id).is_file():
-        return jsonify({"success": False, "message": CSV_NOT_FOUND}), 404
-    _require_organization(organization_id)
-    run_id = str(uuid.uuid4())
-    lock = _take_step2_lock(organization_id, run_id)
     try:
-        run_id, task_id = _new_run(KIND_STEP2, organization_id, f"user:{current_user_id()}",
-                                   step2_scope(organization_id), run_id)
-        services().celery.send_task("sipuni.process_csv", task_id=task_id, kwargs={
-            "run_id": run_id, "organization_id": organization_id,
-            "date_from": window.date_from, "date_to": window.date_to})
-    except BaseException:
-        lock.release(run_id)
-        raise
-    return _accepted(task_id, run_id)
+        started = sipuni_runs.start_step2(services(), organization_id=current_organization_id(),
+                                          date_from=window.date_from, date_to=window.date_to,
+                                          triggered_by=f"user:{current_user_id()}")
+    except sipuni_runs.CsvMissing as exc:
+        return jsonify({"success": False, "message": str(exc)}), 404
+    except sipuni_runs.OrganizationNotFound as exc:
+        raise ApiError(404, str(exc)) from exc
+    except sipuni_runs.Step2AlreadyRunning as exc:
+        raise _conflict(exc) from exc
+    return _accepted(started.task_id, started.run_id)
 
 
 @bp.get("/sipuni/progress")

@@ -74,7 +74,9 @@ def wait_until_healthy(port: str, group: ProcessGroup) -> bool:
 def print_banner(env: dict[str, str], admin_lines: list[str], upstream_lines: list[str]) -> None:
     flower_user = env.get("FLOWER_BASIC_AUTH", "").partition(":")[0] or "(no auth)"
     lines = ["", "navai-sync is running:",
+             f"  Runs    http://127.0.0.1:{env['PORT']}/   (the live runs page: log in as the admin below)",
              f"  API     http://127.0.0.1:{env['PORT']}   (try: curl http://127.0.0.1:{env['PORT']}/health)",
+             f"  Metrics http://127.0.0.1:{env['PORT']}/metrics",
              f"  Flower  http://127.0.0.1:{env['FLOWER_PORT']}   (user {flower_user}; password: FLOWER_BASIC_AUTH in .env)",
              *admin_lines, *upstream_lines, "  Ctrl-C stops everything.", ""]
     print("\n".join(lines), flush=True)
