@@ -42,9 +42,9 @@ def watch_run(svc: Services, run_id: str, console: Console | None = None, poll_s
         if view is not None:
             _show(progress, task, view)
     if view is None:
-        console.print(f"run {run_id} not found")
+        console.print(f"run {run_id} not found", soft_wrap=True)
         return EXIT_NOT_COMPLETED
-    console.print(summary_line(view))
+    console.print(summary_line(view), soft_wrap=True, highlight=False, markup=False)
     return EXIT_COMPLETED if view["status"] == RunStatus.COMPLETED.value else EXIT_NOT_COMPLETED
 
 
