@@ -57,11 +57,12 @@ class DeploymentCollector:
 
     def _from_database(self) -> Iterator[Metric]:
         with session_scope(self._svc.session_factory) as session:
-            by_status = deployment.runs_by_kind_and_status(session)
+            by_status = deployment.finished_runs_by_kind_and_status(session)
             running = deployment.running_by_kind(session)
             durations = deployment.finished_durations_s(session)
             ai_calls = deployment.ai_calls_by_status(session)
-        runs = CounterMetricFamily("navai_sync_runs", "Sync runs by kind and status", labels=["kind", "status"])
+        runs = CounterMetricFamily("navai_sync_runs", "Finished sync runs by kind and status",
+                                   labels=["kind", "status"])
         for (kind, status), count in sorted(by_status.items()):
             runs.add_metric([kind, status], count)
         yield runs

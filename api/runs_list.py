@@ -54,7 +54,7 @@ def overview() -> ResponseReturnValue:
         body["aiCalls"] = deployment.ai_calls_by_status(session, **_calls_scope())
     if current_role() in ADMIN_ROLES:
         body["queues"] = deployment.queue_lengths(svc.redis)
-        body["workers"] = deployment.workers_online(svc.celery)
+        body["workers"] = deployment.workers_online(svc.celery, svc.redis)
     return jsonify(body)
 
 

@@ -3,6 +3,7 @@ calls by status, queue lengths, workers online. Used by `GET /metrics` and the r
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -13,15 +14,20 @@ from sqlalchemy.orm import Session
 
 from celeryconfig import QUEUES
 from shared.models import FINISHED_STATUSES, AiStatus, Call, RunStatus, SyncRun
+from shared.redis_client import KEY_PREFIX
 
 RUN_KINDS = ("hemis_students", "hemis_employees", "hemis_student", "hemis_employee", "sipuni_step1", "sipuni_step2")
 # Kombu's Redis transport keeps a queue's messages of priority N in a list named queue + "\x06\x16" + N.
 QUEUE_PRIORITY_SUFFIXES = ("", "\x06\x163", "\x06\x166", "\x06\x169")
 WORKER_PING_TIMEOUT_S = 1.0
+WORKERS_CACHE_S = 5
+WORKERS_CACHE_KEY = f"{KEY_PREFIX}workers-online"
 
 
-def runs_by_kind_and_status(session: Session) -> dict[tuple[str, str], int]:
-    rows = session.execute(select(SyncRun.kind, SyncRun.status, func.count()).group_by(SyncRun.kind, SyncRun.status))
+def finished_runs_by_kind_and_status(session: Session) -> dict[tuple[str, str], int]:
+    """Finished runs only: a counter must never go down, and a running run's status will change."""
+    rows = session.execute(select(SyncRun.kind, SyncRun.status, func.count())
+                           .where(SyncRun.status.in_(FINISHED_STATUSES)).group_by(SyncRun.kind, SyncRun.status))
     return {(kind, status): int(count) for kind, status, count in rows}
 
 
@@ -68,10 +74,21 @@ def queue_lengths(client: redis.Redis, queues: Iterable[str] = QUEUES) -> dict[s
     return {queue: sum(int(n) for n in lengths[i * per_queue:(i + 1) * per_queue]) for i, queue in enumerate(names)}
 
 
-def workers_online(celery: Celery, timeout_s: float = WORKER_PING_TIMEOUT_S) -> list[str]:
-    """Names of the workers that answer a ping (empty when none or the broker is away)."""
+def workers_online(celery: Celery, client: redis.Redis | None = None,
+                   timeout_s: float = WORKER_PING_TIMEOUT_S) -> list[str]:
+    """Names of the workers that answer a ping (empty when none or the broker is away).
+
+    A ping always waits its whole timeout, so with `client` the answer is shared for
+    WORKERS_CACHE_S by every API process: a page polled every 2 s by many users pings rarely."""
+    if client is not None:
+        cached = client.get(WORKERS_CACHE_KEY)
+        if cached is not None:
+            return list(json.loads(cached))
     try:
         replies = celery.control.ping(timeout=timeout_s) or []
     except Exception:  # an unreachable broker means no worker is reachable either
         return []
-    return sorted(name for reply in replies for name in reply)
+    names = sorted(name for reply in replies for name in reply)
+    if client is not None:
+        client.set(WORKERS_CACHE_KEY, json.dumps(names), ex=WORKERS_CACHE_S)
+    return names

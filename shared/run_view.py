@@ -22,6 +22,7 @@ DEFAULT_FINISHED_SHOWN = 20
 MAX_RUNS_LISTED = 100
 RATE_LIMIT_WORDS = "rate limit"
 ACTIVE_STATUSES = (RunStatus.RUNNING.value, RunStatus.PENDING.value)
+FULL_HEMIS_KINDS = ("hemis_students", "hemis_employees")  # paged runs; hemis_student/_employee are one record
 
 
 def visible_runs(statement: Select[tuple[SyncRun]], *, organization_id: int | None,
@@ -68,7 +69,7 @@ def run_view(run: SyncRun, live: dict[str, str] | None, live_errors: Sequence[st
 
 
 def _numbers(kind: str, record: dict[str, Any], live: dict[str, str] | None) -> dict[str, Any]:
-    if kind.startswith("hemis_") and kind.endswith("s") and live is not None:
+    if kind in FULL_HEMIS_KINDS and live is not None:
         return {"unit": "pages", "done": _int(live.get("pagesDone")), "total": _int(live.get("pagesTotal")) or None,
                 "records": _int(live.get("processedRecords")), "recordsTotal": _int(live.get("totalRecords")),
                 "skipped": 0, "failed": _int(live.get("failedPages"))}

@@ -105,3 +105,14 @@ def test_metrics_token_is_required_when_set(settings):
         assert ok.status_code == 200 and b"navai_workers_online" in ok.data
     finally:
         app.extensions["navai"].engine.dispose()
+
+
+def test_a_running_run_is_a_gauge_not_a_counted_run(client, db):
+    from shared.runs import create_run, new_run_id
+
+    create_run(db, new_run_id(), "sipuni_step2")
+    db.commit()
+    samples = scrape(client)
+    assert samples["navai_sync_runs_running"][(("kind", "sipuni_step2"),)] == 1
+    assert samples["navai_sync_runs_total"] == {}  # counters hold finished runs only (they never go down)
+    assert samples["navai_sync_run_duration_seconds_count"][(("kind", "sipuni_step2"),)] == 0
