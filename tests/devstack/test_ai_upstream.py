@@ -56,3 +56,23 @@ def _post_when_up(url: str) -> requests.Response:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.1)
+
+
+def test_with_the_simulated_ai_the_demo_organization_gets_criteria_once(tmp_path, settings, db):
+    from sqlalchemy import select
+
+    import devstack.ai_upstream as ai_upstream
+    from shared.models import Criterion, Organization
+
+    organization = Organization(name="Demo")
+    db.add(organization)
+    db.commit()
+    ai_upstream._ai_simulated = True
+    try:
+        lines = ai_upstream.ensure_demo_criteria(settings, organization.id)
+        again = ai_upstream.ensure_demo_criteria(settings, organization.id)
+    finally:
+        ai_upstream._ai_simulated = False
+    names = set(db.scalars(select(Criterion.name).where(Criterion.organization_id == organization.id)))
+    assert names == {name for name, _, _ in ai_upstream.DEMO_CRITERIA} and "demo criteria" in lines[0]
+    assert again == []  # an organization with criteria keeps its own
