@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
+from typing import NoReturn
 
 import click
 from flask.cli import AppGroup
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from api.run_watch import current_view, summary_line, watch_run
 from api.services import services
 from api.sipuni import DateWindow, Step1Query
-from api.validation import field_errors
+from api.validation import ModelT, field_errors
 from shared import sipuni_runs
 from shared.db import session_scope
 from shared.hemis_runs import HEMIS_KINDS, RunAlreadyRunning, StartedRun, start_full_run
@@ -32,7 +34,7 @@ CLI_TRIGGER = "cli"
 WATCH_HELP = "Show a live progress bar until the run ends; exit 0 if it completed, 1 otherwise."
 
 
-def _refused(message: str, run_id: str | None = None) -> None:
+def _refused(message: str, run_id: str | None = None) -> NoReturn:
     click.echo(f"Refused: {message}" + (f" (see `flask --app api runs show {run_id}`)" if run_id else ""),
                err=True)
     sys.exit(EXIT_REFUSED)
@@ -57,17 +59,17 @@ def hemis_sync(kind: str, watch: bool) -> None:
                                  progress=svc.progress, celery=svc.celery, triggered_by=CLI_TRIGGER)
     except RunAlreadyRunning as exc:
         _refused(str(exc), exc.run_id)
-        return
     _started(started, watch)
 
 
-def _window_options(command):  # type: ignore[no-untyped-def]
+def _window_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The options step 1 and step 2 share: the organization and the date window."""
     command = click.option("--to", "date_to", default=None, help="Last day, DD.MM.YYYY.")(command)
     command = click.option("--from", "date_from", default=None, help="First day, DD.MM.YYYY.")(command)
     return click.option("--organization-id", type=int, required=True)(command)
 
 
-def _validated(model: type[BaseModel], **values: object) -> BaseModel:
+def _validated(model: type[ModelT], **values: object) -> ModelT:
     try:
         return model.model_validate({k: v for k, v in values.items() if v is not None})
     except ValidationError as exc:
@@ -82,9 +84,8 @@ def step1(organization_id: int, date_from: str | None, date_to: str | None, limi
     """Export the organization's call log from Sipuni to its CSV."""
     query = _validated(Step1Query, **{"from": date_from, "to": date_to, "limit": limit})
     try:
-        started = sipuni_runs.start_step1(services(), organization_id=organization_id, limit=query.limit,  # type: ignore[attr-defined]
-                                          date_from=query.date_from, date_to=query.date_to,  # type: ignore[attr-defined]
-                                          triggered_by=CLI_TRIGGER)
+        started = sipuni_runs.start_step1(services(), organization_id=organization_id, limit=query.limit,
+                                          date_from=query.date_from, date_to=query.date_to, triggered_by=CLI_TRIGGER)
     except sipuni_runs.OrganizationNotFound as exc:
         raise click.UsageError(str(exc)) from exc
     _started(started, watch)
@@ -101,13 +102,12 @@ def step2(organization_id: int, date_from: str | None, date_to: str | None, limi
     window = _validated(DateWindow, **{"from": date_from, "to": date_to})
     try:
         started = sipuni_runs.start_step2(services(), organization_id=organization_id,
-                                          date_from=window.date_from, date_to=window.date_to,  # type: ignore[attr-defined]
+                                          date_from=window.date_from, date_to=window.date_to,
                                           triggered_by=CLI_TRIGGER)
     except (sipuni_runs.OrganizationNotFound, sipuni_runs.CsvMissing) as exc:
         raise click.ClickException(str(exc)) from exc
     except sipuni_runs.Step2AlreadyRunning as exc:
         _refused(str(exc), exc.run_id)
-        return
     _started(started, watch)
 
 

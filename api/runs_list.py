@@ -15,7 +15,7 @@ from flask.typing import ResponseReturnValue
 from flask_jwt_extended import get_jwt, jwt_required
 from pydantic import BaseModel, Field
 
-from api.roles import current_user_id, current_role
+from api.roles import current_role, current_user_id
 from api.services import services
 from api.validation import parse_query
 from shared import deployment

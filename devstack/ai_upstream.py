@@ -35,7 +35,8 @@ def start_ai_simulator(group: ProcessGroup, env: dict[str, str], workdir: Path) 
                 "AI_MODEL": SIMULATED_MODEL})
     global _ai_simulated
     _ai_simulated = True
-    return [f"  AI      SIMULATED speech-to-text and LLM at {base} (no STT/LLM configured; AI_SIMULATOR=0 turns it off)"]
+    return [f"  AI      SIMULATED speech-to-text and LLM at {base} "
+            "(no STT/LLM configured; AI_SIMULATOR=0 turns it off)"]
 
 
 _ai_simulated = False
@@ -55,7 +56,8 @@ def ensure_demo_criteria(settings: Settings, organization_id: int) -> list[str]:
     engine = make_engine(settings.database_url)
     try:
         with session_scope(make_session_factory(engine)) as session:
-            if session.scalar(select(func.count()).select_from(Criterion).where(Criterion.organization_id == organization_id)):
+            existing = select(func.count()).select_from(Criterion).where(Criterion.organization_id == organization_id)
+            if session.scalar(existing):
                 return []
             for name, weight, description in DEMO_CRITERIA:
                 create_criterion(session, organization_id, NewCriterion(name=name, weight=weight,

@@ -36,8 +36,8 @@ def visible_runs(statement: Select[tuple[SyncRun]], *, organization_id: int | No
     return statement.where(SyncRun.organization_id == organization_id)
 
 
-def list_runs(session: Session, *, organization_id: int | None, include_global: bool,
-              kind: str | None = None, finished_limit: int = DEFAULT_FINISHED_SHOWN) -> tuple[list[SyncRun], list[SyncRun]]:
+def list_runs(session: Session, *, organization_id: int | None, include_global: bool, kind: str | None = None,
+              finished_limit: int = DEFAULT_FINISHED_SHOWN) -> tuple[list[SyncRun], list[SyncRun]]:
     """(running runs, the latest `finished_limit` finished runs), newest first."""
     base = visible_runs(select(SyncRun), organization_id=organization_id, include_global=include_global)
     if kind:

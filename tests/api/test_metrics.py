@@ -16,7 +16,7 @@ from simulators.hemis.control import SimulatorControl
 from tests.conftest import settings_with
 from tests.hemis_support import simulator_for as hemis_simulator_for
 from tests.hemis_support import wait_for_run as wait_for_record
-from tests.support.sipuni import sipuni, sipuni_org, wait_for_run  # noqa: F401 (fixtures)
+from tests.support.sipuni import wait_for_run
 
 STUDENTS = 230  # 5 pages of 50
 

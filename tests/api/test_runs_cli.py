@@ -10,7 +10,6 @@ from shared.models import SyncRun
 from simulators.hemis.control import SimulatorControl
 from tests.hemis_support import simulator_for as hemis_simulator_for
 from tests.hemis_support import wait_for_run
-from tests.support.sipuni import sipuni, sipuni_org  # noqa: F401 (fixtures)
 
 
 @pytest.fixture

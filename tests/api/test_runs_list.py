@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
-from shared.models import Call, Organization, SyncRun, utcnow
+from shared.models import Call, Organization, utcnow
 from shared.progress import ProgressStore
 from shared.runs import create_run, finish_run, new_run_id
 
