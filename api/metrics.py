@@ -52,14 +52,14 @@ class DeploymentCollector:
         yield from self._from_database()
         yield from self._from_redis()
         online = GaugeMetricFamily("navai_workers_online", "Celery workers answering a ping")
-        online.add_metric([], len(deployment.workers_online(self._svc.celery)))
+        online.add_metric([], len(deployment.workers_online(self._svc.celery, self._svc.redis)))
         yield online
 
     def _from_database(self) -> Iterator[Metric]:
         with session_scope(self._svc.session_factory) as session:
             by_status = deployment.finished_runs_by_kind_and_status(session)
             running = deployment.running_by_kind(session)
-            durations = deployment.finished_durations_s(session)
+            durations = deployment.finished_duration_histograms(session, DURATION_BUCKETS_S)
             ai_calls = deployment.ai_calls_by_status(session)
         runs = CounterMetricFamily("navai_sync_runs", "Finished sync runs by kind and status",
                                    labels=["kind", "status"])
@@ -93,14 +93,15 @@ class DeploymentCollector:
         yield queues
 
 
-def _duration_histogram(durations: dict[str, list[float]]) -> HistogramMetricFamily:
+def _duration_histogram(durations: dict[str, deployment.DurationHistogram]) -> HistogramMetricFamily:
     histogram = HistogramMetricFamily("navai_sync_run_duration_seconds", "Duration of finished sync runs",
                                       labels=["kind"])
+    empty = deployment.DurationHistogram([0] * len(DURATION_BUCKETS_S), 0, 0.0)
     for kind in sorted(set(deployment.RUN_KINDS) | set(durations)):
-        values = durations.get(kind, [])
-        buckets = [(_bound(b), sum(1 for v in values if v <= b)) for b in DURATION_BUCKETS_S]
-        buckets.append(("+Inf", len(values)))
-        histogram.add_metric([kind], buckets, sum_value=sum(values))
+        counts = durations.get(kind, empty)
+        buckets = [(_bound(bound), n) for bound, n in zip(DURATION_BUCKETS_S, counts.bucket_counts, strict=True)]
+        buckets.append(("+Inf", counts.count))
+        histogram.add_metric([kind], buckets, sum_value=counts.sum_s)
     return histogram
 
 

@@ -116,3 +116,23 @@ def test_a_running_run_is_a_gauge_not_a_counted_run(client, db):
     assert samples["navai_sync_runs_running"][(("kind", "sipuni_step2"),)] == 1
     assert samples["navai_sync_runs_total"] == {}  # counters hold finished runs only (they never go down)
     assert samples["navai_sync_run_duration_seconds_count"][(("kind", "sipuni_step2"),)] == 0
+
+
+def test_run_durations_fall_into_their_buckets(client, db):
+    from datetime import timedelta
+
+    from shared.models import utcnow
+    from shared.runs import create_run, finish_run, new_run_id
+
+    end = utcnow()
+    for seconds in (0.5, 10, 100):
+        run_id = new_run_id()
+        create_run(db, run_id, "hemis_employees").started_at = end - timedelta(seconds=seconds)
+        finish_run(db, run_id, "completed", total=1, processed=1, finished_at=end)
+    db.commit()
+    samples = scrape(client)
+    buckets = {dict(labels)["le"]: value for labels, value in samples["navai_sync_run_duration_seconds_bucket"].items()
+               if dict(labels)["kind"] == "hemis_employees"}
+    assert (buckets["1.0"], buckets["5.0"], buckets["15.0"], buckets["60.0"], buckets["120.0"], buckets["+Inf"]) == \
+        (1, 1, 2, 2, 3, 3)
+    assert samples["navai_sync_run_duration_seconds_sum"][(("kind", "hemis_employees"),)] == pytest.approx(110.5)
