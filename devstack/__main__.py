@@ -47,8 +47,10 @@ def local_defaults(env: dict[str, str], workdir: Path) -> dict[str, str]:
 
 def start_services(group: ProcessGroup, env: dict[str, str], workdir: Path) -> None:
     python = sys.executable
+    # gunicorn's access log has a format of its own: left out when every line must be JSON.
+    access_log = [] if env.get("LOG_FORMAT", "").strip().lower() == "json" else ["--access-logfile", "-"]
     group.start("api", [python, "-m", "gunicorn", "--bind", f"127.0.0.1:{env['PORT']}", "--workers", "2",
-                        "--access-logfile", "-", "api:create_app()"])
+                        *access_log, "api:create_app()"])
     group.start("worker", [python, "-m", "celery", "-A", "workers", "worker", "-Q", ALL_QUEUES, "-c", "2",
                            "-n", "worker@%h", "--loglevel", "INFO"])
     group.start("beat", [python, "-m", "celery", "-A", "workers", "beat", "--loglevel", "INFO",
