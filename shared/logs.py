@@ -24,6 +24,7 @@ from shared.settings import LOG_FORMAT_JSON, Settings
 CONTEXT_FIELDS = ("run_id", "task_id", "task_name", "organization_id")
 _JSON_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 _RENAMED = {"asctime": "time", "levelname": "level", "name": "logger"}
+GUNICORN_ERROR_LOGGER = "gunicorn.error"
 
 _run_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("navai_run_id", default=None)
 _organization_id: contextvars.ContextVar[int | None] = contextvars.ContextVar("navai_organization_id", default=None)
@@ -111,7 +112,9 @@ def configure_api_logging(settings: Settings) -> None:
     if not root.handlers:
         root.addHandler(logging.StreamHandler())
         root.setLevel(logging.INFO)
-    apply_format(settings, [root])
+    # gunicorn's error log does not propagate to the root: format its handlers too (its master
+    # process logs its first lines before the app is loaded, in its own format).
+    apply_format(settings, [root, logging.getLogger(GUNICORN_ERROR_LOGGER)])
 
 
 def connect_celery_signals(settings: Settings) -> None:
