@@ -44,7 +44,7 @@ def test_hemis_sync_watch_exits_0_when_completed_and_runs_list_and_show_see_it(h
 
 def test_a_second_trigger_is_refused_with_exit_code_2_naming_the_running_run(hemis, worker, app, client,
                                                                              auth_headers):
-    hemis.config(latency_ms=300)
+    hemis.config(latency_ms=500)  # 3 pages: the run surely still holds its lock when the CLI asks
     started = client.post("/api/hemis/sync/students", headers=auth_headers("ADMIN")).get_json()["runId"]
     try:
         refused = app.test_cli_runner().invoke(args=["hemis", "sync", "students", "--watch"])
