@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from shared.progress import ProgressStore
+from shared.runs import create_run, new_run_id
 from simulators.hemis.control import SimulatorControl
 from tests.conftest import TEST_PASSWORD
 from tests.hemis_support import simulator_for, wait_for_run
@@ -106,12 +108,25 @@ def test_an_admin_starts_a_hemis_sync_and_sees_it_complete(settings, worker, app
     page.screenshot(path=str(ARTIFACTS / "runs-page.png"), full_page=True)
 
 
-def test_an_employee_sees_no_buttons_no_queues_and_the_page_fits_a_phone(settings, app, live_url, browser,
-                                                                       make_user):
+def test_an_employee_sees_their_running_step2_waiting_on_a_rate_limit_and_the_page_fits_a_phone(
+        settings, app, live_url, browser, make_user, db, redis_client):
     employee = make_user("EMPLOYEE")
+    run_id = new_run_id()
+    create_run(db, run_id, "sipuni_step2", organization_id=employee.organization_id)
+    db.commit()
+    progress = ProgressStore(redis_client)
+    progress.start(run_id, f"sipuni:step2:{employee.organization_id}", {
+        "kind": "sipuni_step2", "status": "running", "total": 80, "processed": 30, "skipped": 6, "failed": 2,
+        "message": "Waiting for Sipuni rate limit (2 s)"})
+    progress.add_error(run_id, "rec-17: HTTP 500 after 3 attempts")
+
     page = browser.new_page(viewport=PHONE, is_mobile=True)
     _log_in(page, live_url, employee.email)
-    page.wait_for_selector("#ai-calls tr[data-name='done']", timeout=UI_WAIT_MS)
+    card = page.wait_for_selector(f'#running .run[data-run-id="{run_id}"]', timeout=UI_WAIT_MS)
+    text = card.inner_text()
+    assert "38 of 80 calls (47.5%)" in text and "skipped 6" in text and "failed 2" in text
+    assert card.query_selector(".waiting").inner_text() == "Waiting for Sipuni rate limit (2 s)"
+    assert "rec-17: HTTP 500 after 3 attempts" in card.query_selector(".errors").inner_text()
     assert not page.is_visible("#actions") and not page.is_visible("#queues-box")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     ARTIFACTS.mkdir(exist_ok=True)
