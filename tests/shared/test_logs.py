@@ -59,3 +59,29 @@ def test_api_log_lines_carry_the_run_of_the_request(app, settings):
     record = json.loads(stream.getvalue().strip())
     assert record["message"] == "[STEP2] looked at run-42" and record["run_id"] == "run-42"
     assert REQUIRED_KEYS <= set(record)
+
+
+def test_a_tasks_run_and_organization_are_bound_from_positional_or_named_arguments(settings):
+    from shared.logs import bind_task_context, clear_task_context
+    from workers.hemis.tasks import sync_page
+    from workers.sipuni.tasks import process_call
+
+    stream = io.StringIO()
+    logger = logging.getLogger("navai.test.task-json")
+    logger.propagate = False
+    logger.addHandler(logging.StreamHandler(stream))
+    logger.setLevel(logging.INFO)
+    apply_format(settings_with(settings, log_format="json"), [logger])
+    try:
+        bind_task_context(process_call, [], {"run_id": "run-7", "organization_id": 3, "row": {}})
+        logger.info("[STEP2] Call already exists")
+        bind_task_context(sync_page, ["students", "run-8", 2], {})
+        logger.info("[HEMIS] page")
+        clear_task_context()
+        logger.info("outside any task")
+    finally:
+        clear_task_context()
+    step2, hemis, outside = (json.loads(line) for line in stream.getvalue().splitlines())
+    assert (step2["run_id"], step2["organization_id"], step2["message"]) == ("run-7", 3, "[STEP2] Call already exists")
+    assert hemis["run_id"] == "run-8" and "organization_id" not in hemis
+    assert "run_id" not in outside and "organization_id" not in outside
