@@ -62,7 +62,7 @@ def run_view(run: SyncRun, live: dict[str, str] | None, live_errors: Sequence[st
     elapsed_s = _elapsed_s(record, now_s)
     errors = list(live_errors) or list(record["errors"] or [])
     message = (live or {}).get("message") or (record["stats"] or {}).get("message") or ""
-    record["progress"] = {**numbers, **_speed(numbers, elapsed_s, active), "message": message,
+    record["progress"] = {**numbers, **_speed(numbers, elapsed_s, active, record["status"]), "message": message,
                           "latestErrors": errors[-LATEST_ERRORS_SHOWN:], "errorCount": len(errors),
                           "waitingOnRateLimit": active and RATE_LIMIT_WORDS in message.lower()}
     return record
@@ -99,12 +99,14 @@ def _finished_numbers(kind: str, record: dict[str, Any]) -> dict[str, Any]:
             "recordsTotal": record["total"], "skipped": record["skipped"], "failed": record["failed"]}
 
 
-def _speed(numbers: dict[str, Any], elapsed_s: float, active: bool) -> dict[str, Any]:
+def _speed(numbers: dict[str, Any], elapsed_s: float, active: bool, status: str) -> dict[str, Any]:
     done, total = numbers["done"], numbers["total"]
     if total:
-        percent = min(100.0, 100.0 * done / total)
-    else:
-        percent = None if active else 100.0
+        percent: float | None = min(100.0, 100.0 * done / total)
+    elif active:
+        percent = None  # no total known yet: the page shows a moving bar
+    else:  # a finished run with nothing to count: full if it completed, empty if it failed
+        percent = 100.0 if status != RunStatus.FAILED.value else 0.0
     rate = done / elapsed_s if elapsed_s > 0 and done else None
     eta_s = (total - done) / rate if active and rate and total and total >= done else None
     return {"percent": None if percent is None else round(percent, 1),

@@ -102,3 +102,13 @@ def test_the_page_is_served_with_a_login_form_and_a_phone_viewport(client):
     assert 'id="login-form"' in html and 'name="viewport"' in html and "/ui/app.js" in html
     script = client.get("/ui/app.js")
     assert script.status_code == 200 and b"REFRESH_MS = 2000" in script.data
+
+
+def test_a_failed_run_with_nothing_counted_shows_an_empty_bar(client, auth_headers, db):
+    run_id = new_run_id()
+    create_run(db, run_id, "hemis_student")
+    finish_run(db, run_id, "failed", total=0, processed=0, errors=["HEMIS has no student with id number 7"])
+    db.commit()
+    [shown] = client.get("/runs", headers=auth_headers("ADMIN")).get_json()["finished"]
+    assert shown["status"] == "failed" and shown["progress"]["percent"] == 0.0
+    assert shown["progress"]["latestErrors"] == ["HEMIS has no student with id number 7"]
