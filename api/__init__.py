@@ -14,7 +14,8 @@ from shared.settings import Settings
 
 BLUEPRINT_MODULES = ("api.auth", "api.users", "api.tasks", "api.health", "api.runs", "api.calls", "api.recordings",
                      "api.criteria", "api.sipuni", "api.hemis", "api.stats",
-                     "api.user_admin", "api.organizations", "api.org_settings")
+                     "api.user_admin", "api.organizations", "api.org_settings",
+                     "api.metrics", "api.runs_list", "api.ui")
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -29,7 +30,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     from shared.storage import make_storage
     from workers import create_celery
 
+    from shared.logs import configure_api_logging
+
     settings = (settings or Settings.from_env()).with_api_secrets()
+    configure_api_logging(settings)
     app = Flask(__name__)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES

@@ -87,7 +87,10 @@ def list_users(organization_id: int | None) -> None:
 
 def register_cli(app: Flask) -> None:
     from api.criteria_cli import criteria_cli
+    from api.runs_cli import hemis_cli, runs_cli, sipuni_cli
 
     app.cli.add_command(orgs_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(criteria_cli)
+    for group in (hemis_cli, sipuni_cli, runs_cli):
+        app.cli.add_command(group)

@@ -30,7 +30,8 @@ from shared.db import session_scope
 from shared.models import Organization, SyncRun
 from shared.sipuni import CSV_FILE_NAME, KIND_STEP2, csv_key, step2_counts, step2_scope
 from shared.sipuni_runs import (
-    TRIGGERED_BY_WEBHOOK, ExportWindow, RunServices, StepTwoRunning, start_chain, start_step1, start_step2,
+    TRIGGERED_BY_WEBHOOK, ExportWindow, RunServices, StepTwoRunning, run_services_from, start_chain, start_step1,
+    start_step2,
 )
 from shared.storage import ObjectNotFound, StorageError
 from shared.storage.base import iter_chunks
@@ -109,9 +110,7 @@ def _require_organization(organization_id: int) -> None:
 
 
 def _run_services() -> RunServices:
-    svc = services()
-    return RunServices(session_factory=svc.session_factory, redis=svc.redis, progress=svc.progress,
-                       celery=svc.celery)
+    return run_services_from(services())
 
 
 def _export_window(window: DateWindow) -> ExportWindow:

@@ -47,8 +47,10 @@ def local_defaults(env: dict[str, str], workdir: Path) -> dict[str, str]:
 
 def start_services(group: ProcessGroup, env: dict[str, str], workdir: Path) -> None:
     python = sys.executable
+    # gunicorn's access log has a format of its own: left out when every line must be JSON.
+    access_log = [] if env.get("LOG_FORMAT", "").strip().lower() == "json" else ["--access-logfile", "-"]
     group.start("api", [python, "-m", "gunicorn", "--bind", f"127.0.0.1:{env['PORT']}", "--workers", "2",
-                        "--access-logfile", "-", "api:create_app()"])
+                        *access_log, "api:create_app()"])
     group.start("worker", [python, "-m", "celery", "-A", "workers", "worker", "-Q", ALL_QUEUES, "-c", "2",
                            "-n", "worker@%h", "--loglevel", "INFO"])
     group.start("beat", [python, "-m", "celery", "-A", "workers", "beat", "--loglevel", "INFO",
@@ -74,7 +76,9 @@ def wait_until_healthy(port: str, group: ProcessGroup) -> bool:
 def print_banner(env: dict[str, str], admin_lines: list[str], upstream_lines: list[str]) -> None:
     flower_user = env.get("FLOWER_BASIC_AUTH", "").partition(":")[0] or "(no auth)"
     lines = ["", "navai-sync is running:",
+             f"  Runs    http://127.0.0.1:{env['PORT']}/   (the live runs page: log in as the admin below)",
              f"  API     http://127.0.0.1:{env['PORT']}   (try: curl http://127.0.0.1:{env['PORT']}/health)",
+             f"  Metrics http://127.0.0.1:{env['PORT']}/metrics",
              f"  Flower  http://127.0.0.1:{env['FLOWER_PORT']}   (user {flower_user}; password: FLOWER_BASIC_AUTH in .env)",
              *admin_lines, *upstream_lines, "  Ctrl-C stops everything.", ""]
     print("\n".join(lines), flush=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from devstack.ai_upstream import start_ai_simulator
+from devstack.ai_upstream import ensure_demo_criteria, start_ai_simulator
 from devstack.hemis_upstream import first_hemis_sync, start_hemis_simulator
 from devstack.processes import ProcessGroup
 from devstack.sipuni_upstream import ensure_sipuni_demo, start_sipuni_simulator
@@ -22,7 +22,7 @@ AfterBootstrap = Callable[[Settings, int], list[str]]
 PostStartHook = Callable[[dict[str, str]], list[str]]
 
 STARTERS: list[UpstreamStarter] = [start_ai_simulator, start_sipuni_simulator, start_hemis_simulator]
-AFTER_BOOTSTRAP: list[AfterBootstrap] = [ensure_sipuni_demo]
+AFTER_BOOTSTRAP: list[AfterBootstrap] = [ensure_sipuni_demo, ensure_demo_criteria]
 POST_START_HOOKS: list[PostStartHook] = [first_hemis_sync]
 
 

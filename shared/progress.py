@@ -30,6 +30,10 @@ class ProgressStore:
         self._client = client
         self.ttl_s = ttl_s
 
+    @property
+    def redis(self) -> redis.Redis:
+        return self._client
+
     @staticmethod
     def _key(run_id: str) -> str:
         return f"{KEY_PREFIX}run:{run_id}"

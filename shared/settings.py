@@ -47,6 +47,9 @@ DEFAULT_HEMIS_READ_TIMEOUT_S = 60.0
 DEFAULT_SYNC_SCHEDULE_TICK_S = 60
 # The STT service's own bound on one transcription (the original allowed 10 min + 2 min/MB, at most 60 min).
 DEFAULT_STT_TIMEOUT_S = 3600
+LOG_FORMAT_TEXT = "text"
+LOG_FORMAT_JSON = "json"
+LOG_FORMATS = (LOG_FORMAT_TEXT, LOG_FORMAT_JSON)
 
 
 class ConfigError(RuntimeError):
@@ -102,6 +105,10 @@ class Settings:
     hemis_read_timeout_s: float = DEFAULT_HEMIS_READ_TIMEOUT_S
     worker_concurrency: int = DEFAULT_WORKER_CONCURRENCY
     sync_schedule_tick_s: int = DEFAULT_SYNC_SCHEDULE_TICK_S
+    # `text` (default) or `json`: one JSON object per log line (API, workers, beat).
+    log_format: str = LOG_FORMAT_TEXT
+    # When set, `GET /metrics` needs `Authorization: Bearer <METRICS_TOKEN>`.
+    metrics_token: str = ""
     secrets_generated: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -157,6 +164,8 @@ class Settings:
                               f"got {self.storage_url!r}")
         if self.stt_timeout_s < 1:
             raise ConfigError("STT_TIMEOUT_S must be at least 1 second")
+        if self.log_format not in LOG_FORMATS:
+            raise ConfigError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, got {self.log_format!r}")
         if self.jwt_secret_key and len(self.jwt_secret_key) < MIN_SECRET_LENGTH:
             raise ConfigError(f"JWT_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters long")
         return self

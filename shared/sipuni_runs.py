@@ -46,6 +46,12 @@ class RunServices:
     celery: Celery
 
 
+def run_services_from(svc: Any) -> RunServices:
+    """The part of the API's (or CLI's) `Services` that starting a run needs."""
+    return RunServices(session_factory=svc.session_factory, redis=svc.redis, progress=svc.progress,
+                       celery=svc.celery)
+
+
 @dataclass(frozen=True)
 class ExportWindow:
     """Inclusive `DD.MM.YYYY` days of the account's local time; None = no bound."""

@@ -23,11 +23,15 @@ _app_from_env: Celery | None = None
 def create_celery(settings: Settings) -> Celery:
     """A Celery app configured from `settings`, with the worker context attached."""
     import celeryconfig
+    from shared import logs, metrics
     from workers.context import WorkerContext
 
     app = Celery("navai", set_as_current=True)
     app.conf.update(celeryconfig.build_config(settings))
     app.navai_context = WorkerContext(settings)  # type: ignore[attr-defined]
+    # Upstream request counts go to this deployment's Redis (built lazily, per forked process).
+    metrics.use_redis(lambda: app.navai_context.redis)  # type: ignore[attr-defined]
+    logs.connect_celery_signals(settings)  # LOG_FORMAT, and run/task ids on every log line
     app.conf.include = TASK_MODULES
     for module in TASK_MODULES:
         __import__(module)

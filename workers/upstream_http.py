@@ -17,6 +17,7 @@ from typing import Any
 
 import requests
 
+from shared import metrics
 from shared.ratelimit import RateLimiter
 
 CONNECT_TIMEOUT_S = 10.0
@@ -61,8 +62,9 @@ class RetryPolicy:
 
 def request_with_retries(http: requests.Session, method: str, url: str, *, policy: RetryPolicy,
                          limiter: RateLimiter | None = None, sleep: Callable[[float], None] = time.sleep,
-                         describe: str = "", **kwargs: Any) -> requests.Response:
-    """Send the request, retrying what may pass; return the first non-retryable response."""
+                         describe: str = "", upstream: str | None = None, **kwargs: Any) -> requests.Response:
+    """Send the request, retrying what may pass; return the first non-retryable response.
+    Every attempt's outcome is counted for `/metrics` under `upstream` (hemis, sipuni, stt, llm)."""
     what = describe or f"{method} {url}"
     last_error: UpstreamUnavailable | None = None
     for attempt in range(1, policy.attempts + 1):
@@ -71,10 +73,15 @@ def request_with_retries(http: requests.Session, method: str, url: str, *, polic
         try:
             response = http.request(method, url, timeout=(policy.connect_timeout_s, policy.read_timeout_s),
                                     **kwargs)
+        except UpstreamError as exc:  # a session wrapper that judged the answer itself (Sipuni's bad hash)
+            metrics.count_upstream(upstream, exc.status)
+            raise
         except (requests.Timeout, requests.ConnectionError) as exc:
+            metrics.count_upstream(upstream, None)
             last_error = UpstreamUnavailable(f"{what}: {type(exc).__name__} (attempt {attempt}/{policy.attempts})")
             delay_s = policy.backoff_s(attempt)
         else:
+            metrics.count_upstream(upstream, response.status_code)
             if response.status_code not in RETRY_STATUSES:
                 return response
             last_error = UpstreamUnavailable(

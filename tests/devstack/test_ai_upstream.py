@@ -1,4 +1,5 @@
-"""`make run` fakes AI only when asked, and then points the system at a simulator that answers."""
+"""`make run` fakes AI when no STT/LLM is configured (unless AI_SIMULATOR=0), says so, and then points
+the system at a simulator that answers."""
 
 from __future__ import annotations
 
@@ -14,11 +15,11 @@ from tests.support.workers import PROJECT_ROOT
 START_WAIT_S = 20.0
 
 
-def test_without_ai_simulator_nothing_is_faked(tmp_path):
+def test_ai_simulator_0_fakes_nothing(tmp_path):
     group = ProcessGroup(cwd=PROJECT_ROOT, env={})
-    env: dict[str, str] = {}
+    env: dict[str, str] = {"AI_SIMULATOR": "0"}
     lines = start_ai_simulator(group, env, tmp_path)
-    assert env == {} and group.processes == {}
+    assert env == {"AI_SIMULATOR": "0"} and group.processes == {}
     assert "not configured" in lines[0]
 
 
@@ -30,8 +31,9 @@ def test_a_configured_provider_wins_over_ai_simulator(tmp_path):
     assert "ignored" in lines[0]
 
 
-def test_ai_simulator_starts_the_fake_and_points_the_settings_at_it(tmp_path):
-    env = {**os.environ, "AI_SIMULATOR": "1"}
+def test_by_default_the_fake_starts_and_the_settings_point_at_it(tmp_path):
+    env = {**os.environ}
+    env.pop("AI_SIMULATOR", None)
     env.pop("STT_API_URL", None)
     env.pop("AI_PROVIDER", None)
     group = ProcessGroup(cwd=PROJECT_ROOT, env=env)
@@ -54,3 +56,23 @@ def _post_when_up(url: str) -> requests.Response:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.1)
+
+
+def test_with_the_simulated_ai_the_demo_organization_gets_criteria_once(tmp_path, settings, db):
+    from sqlalchemy import select
+
+    import devstack.ai_upstream as ai_upstream
+    from shared.models import Criterion, Organization
+
+    organization = Organization(name="Demo")
+    db.add(organization)
+    db.commit()
+    ai_upstream._ai_simulated = True
+    try:
+        lines = ai_upstream.ensure_demo_criteria(settings, organization.id)
+        again = ai_upstream.ensure_demo_criteria(settings, organization.id)
+    finally:
+        ai_upstream._ai_simulated = False
+    names = set(db.scalars(select(Criterion.name).where(Criterion.organization_id == organization.id)))
+    assert names == {name for name, _, _ in ai_upstream.DEMO_CRITERIA} and "demo criteria" in lines[0]
+    assert again == []  # an organization with criteria keeps its own

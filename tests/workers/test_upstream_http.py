@@ -72,3 +72,22 @@ def test_401_is_returned_at_once_without_retry(scripted_server):
 def test_connection_refused_is_retried_then_raised():
     with pytest.raises(UpstreamUnavailable, match="ConnectionError"):
         request_with_retries(requests.Session(), "GET", "http://127.0.0.1:9/", policy=FAST)
+
+
+def test_every_attempt_is_counted_by_outcome_in_redis(scripted_server, settings, redis_client):
+    from shared import metrics
+
+    url, script, _ = scripted_server
+    script.extend([(429, {"Retry-After": "0"}), (503, {}), (200, {}), (404, {})])
+    metrics.use_redis(lambda: redis_client)
+    try:
+        request_with_retries(requests.Session(), "GET", url, policy=FAST, upstream="hemis")
+        request_with_retries(requests.Session(), "GET", url, policy=FAST, upstream="hemis")  # the 404
+        with pytest.raises(UpstreamUnavailable):
+            request_with_retries(requests.Session(), "GET", "http://127.0.0.1:9/", upstream="stt",
+                                 policy=RetryPolicy(attempts=2, base_delay_s=0.01, connect_timeout_s=1))
+        counts = metrics.upstream_requests(redis_client)
+    finally:
+        metrics.use_redis(None)
+    assert {key: n for key, n in counts.items() if n} == {
+        ("hemis", "429"): 1, ("hemis", "5xx"): 1, ("hemis", "2xx"): 1, ("hemis", "4xx"): 1, ("stt", "error"): 2}

@@ -135,7 +135,7 @@ def transcribe_audio(http: requests.Session, stt: SttRequest, audio: Audio, limi
     policy = RetryPolicy(attempts=STT_ATTEMPTS, base_delay_s=STT_BASE_DELAY_S, max_delay_s=STT_MAX_DELAY_S,
                          read_timeout_s=read_timeout_s)
     response = request_with_retries(_StreamingUpload(http, stt, audio), "POST", stt.url,  # type: ignore[arg-type]
-                                    policy=policy, limiter=limiter, describe="speech-to-text")
+                                    policy=policy, limiter=limiter, describe="speech-to-text", upstream="stt")
     return segments_of(response)
 
 

@@ -63,7 +63,7 @@ class HemisClient:
         extra: dict[str, Any] = {"sleep": self.sleep} if self.sleep else {}
         response = request_with_retries(
             http, "GET", list_url(self.base_url, _LIST_PATHS[kind]), policy=self.policy, limiter=self.limiter,
-            describe=what, params=params, verify=self.verify, headers=self._headers(), **extra)
+            describe=what, upstream="hemis", params=params, verify=self.verify, headers=self._headers(), **extra)
         try:
             if response.status_code in REJECTING_STATUSES:
                 raise HemisRejected(_rejection_message(what, response), response.status_code)

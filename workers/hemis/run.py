@@ -17,6 +17,7 @@ from shared.db import session_scope
 from shared.hemis_runs import run_lock, start_full_run
 from shared.models import RunStatus, SyncRun, utcnow
 from shared.ratelimit import RateLimiter
+from shared.metrics import count_records
 from shared.runs import finish_run
 from workers.context import WorkerContext
 from workers.hemis.client import RATE_LIMITER_NAME, HemisClient
@@ -111,6 +112,7 @@ class HemisRun:
         finished = self.state.finish_page(page, records, failed)
         page_count = self.state.page_count()
         if finished is not None:
+            count_records(self.ctx.redis, self.settled["kind"], records)
             self.ctx.progress.update(self.run_id, message=f"Processing page {page}...")
         if page_count is not None and finished is not None and finished >= page_count:
             self.finalize()

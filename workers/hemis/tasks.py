@@ -20,6 +20,7 @@ from shared.db import session_scope
 from shared.hemis_runs import HEMIS_KINDS, RunAlreadyRunning, run_lock, start_full_run
 from shared.models import RunStatus
 from shared.ratelimit import RateLimiter
+from shared.metrics import count_records
 from shared.runs import finish_run
 from workers.base import NavaiTask
 from workers.hemis.client import EMPLOYEES, RATE_LIMITER_NAME, HemisClient, HemisRejected
@@ -121,6 +122,7 @@ def sync_one(self: NavaiTask, kind: str, run_id: str, hemis_id: str | None, id_n
     with session_scope(self.ctx.session_factory) as session:
         finish_run(session, run_id, status, total=len(found), processed=len(found) if status != "failed" else 0,
                    errors=errors, stats={"idNumber": id_number, "hemisId": hemis_id})
+    count_records(self.ctx.redis, kind, len(found) if status != "failed" else 0)
     log.info("[HEMIS] single %s sync %s: %s row(s), %s", kind[:-1], id_number, len(found), status)
     return {"runId": run_id, "status": status, "found": len(found), "errors": errors}
 

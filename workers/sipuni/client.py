@@ -104,7 +104,7 @@ class SipuniClient:
         body = signed({**params, "user": self.user}, self._secret)
         return request_with_retries(self._http, "POST", f"{self.base_url}/{endpoint}",  # type: ignore[arg-type]
                                     policy=self._policy, limiter=self._limiter, data=body, stream=stream,
-                                    describe=f"Sipuni {endpoint}")
+                                    describe=f"Sipuni {endpoint}", upstream="sipuni")
 
     # --- exports ---------------------------------------------------------------------------------
 

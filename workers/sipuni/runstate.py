@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from shared.locks import RunLock
 from shared.models import FINISHED_STATUSES, RunStatus, SyncRun
+from shared.metrics import count_records
 from shared.progress import ProgressStore
 from shared.runs import finish_run
 from shared.sipuni import (  # noqa: F401 (re-exported for the step-2 code)
@@ -38,6 +39,8 @@ class Outcome:
 def record_outcome(progress: ProgressStore, run_id: str, unit: str, outcome: Outcome) -> bool:
     """Count one call's outcome (at most once); True when the run has now seen every call."""
     counted, finished, total = progress.count_once(run_id, unit, outcome.counters)
+    if counted and outcome.kind == PROCESSED:
+        count_records(progress.redis, "calls", 1)
     if counted and outcome.kind == FAILED:
         progress.add_error(run_id, f"{unit}: {outcome.reason}")
     return total is not None and finished >= total

@@ -49,7 +49,7 @@ class HttpProvider:
 
     def _post(self, body: dict, headers: dict[str, str], deadline: Deadline) -> dict:  # type: ignore[type-arg]
         response = request_with_retries(self._http, "POST", self._url, policy=retry_policy(deadline),
-                                        limiter=self._limiter, describe=self.label, json=body, headers=headers)
+                                        limiter=self._limiter, describe=self.label, upstream="llm", json=body, headers=headers)
         return json_body(response, self.label)
 
 

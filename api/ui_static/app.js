@@ -1,0 +1,231 @@
+// The runs page: log in, then poll /runs and /overview every 2 s and draw what they say.
+"use strict";
+
+const REFRESH_MS = 2000;
+const TOKEN_KEY = "navai.token";
+const USER_KEY = "navai.user";
+const ADMIN_ROLES = ["ADMIN", "SUPERADMIN"];
+const $ = (id) => document.getElementById(id);
+let timer = null;
+
+function token() { return sessionStorage.getItem(TOKEN_KEY); }
+function user() { return JSON.parse(sessionStorage.getItem(USER_KEY) || "null"); }
+function isAdmin() { const u = user(); return !!u && ADMIN_ROLES.includes(u.role); }
+
+async function api(method, path) {
+  const response = await fetch(path, { method, headers: { Authorization: "Bearer " + token() } });
+  const body = await response.json().catch(() => ({}));
+  if (response.status === 401 && path !== "/auth/login") { logout(); }
+  return { status: response.status, body };
+}
+
+function text(tag, content, className) {
+  const node = document.createElement(tag);
+  if (content !== undefined && content !== null) node.textContent = String(content);
+  if (className) node.className = className;
+  return node;
+}
+
+function duration(seconds) {
+  if (seconds === null || seconds === undefined) return "–";
+  seconds = Math.round(seconds);
+  if (seconds < 60) return seconds + " s";
+  const m = Math.floor(seconds / 60), s = seconds % 60;
+  if (m < 60) return m + " min " + s + " s";
+  return Math.floor(m / 60) + " h " + (m % 60) + " min";
+}
+
+function bar(progress) {
+  const outer = text("div", null, "bar");
+  const inner = document.createElement("span");
+  if (progress.percent === null || progress.percent === undefined) {
+    outer.classList.add("indeterminate");
+    outer.dataset.percent = "";
+  } else {
+    inner.style.width = progress.percent + "%";
+    outer.dataset.percent = String(progress.percent);
+  }
+  outer.setAttribute("role", "progressbar");
+  outer.setAttribute("aria-valuenow", outer.dataset.percent);
+  outer.appendChild(inner);
+  return outer;
+}
+
+function label(run) {
+  const org = run.organizationId ? " · org " + run.organizationId : "";
+  return run.kind.replace("_", " ") + org;
+}
+
+function runCard(run) {
+  const p = run.progress;
+  const card = text("div", null, "run");
+  card.dataset.runId = run.runId;
+  card.dataset.status = run.status;
+  const head = text("div", null, "run-head");
+  head.append(text("span", label(run), "run-kind"), text("span", run.status, "status status-" + run.status));
+  card.append(head, bar(p));
+  const facts = text("div", null, "facts");
+  const of = p.total ? " of " + p.total : "";
+  facts.append(text("span", p.done + of + " " + p.unit + (p.percent !== null ? " (" + p.percent + "%)" : "")));
+  if (p.recordsTotal) facts.append(text("span", p.records + " of " + p.recordsTotal + " records"));
+  facts.append(text("span", p.ratePerS ? p.ratePerS + " " + p.unit + "/s" : "– " + p.unit + "/s"));
+  facts.append(text("span", "ETA " + duration(p.etaS)));
+  facts.append(text("span", "skipped " + p.skipped), text("span", "failed " + p.failed));
+  card.append(facts);
+  if (p.message) card.append(text("div", p.message, p.waitingOnRateLimit ? "waiting" : "muted small"));
+  if (p.latestErrors.length) {
+    const list = text("ul", null, "errors");
+    p.latestErrors.forEach((e) => list.append(text("li", e)));
+    card.append(list);
+  }
+  return card;
+}
+
+function finishedTable(runs) {
+  const table = document.createElement("table");
+  const head = table.insertRow();
+  ["Run", "Status", "Progress", "Duration", "Totals", "Ended"].forEach((h, i) => {
+    const th = text("th", h);
+    if (i === 5) th.className = "hide-narrow";
+    head.append(th);
+  });
+  runs.forEach((run) => {
+    const row = table.insertRow();
+    row.dataset.runId = run.runId;
+    row.dataset.status = run.status;
+    const link = text("a", label(run));
+    link.href = "#" + run.runId;
+    link.title = "Show /runs/" + run.runId;
+    link.addEventListener("click", (event) => { event.preventDefault(); showRecord(run.runId); });
+    const p = run.progress;
+    const totals = p.records + (p.recordsTotal ? " / " + p.recordsTotal : "") +
+      (p.skipped ? " · skipped " + p.skipped : "") + (p.failed ? " · failed " + p.failed : "");
+    row.insertCell().append(link);
+    row.insertCell().append(text("span", run.status, "status-" + run.status));
+    row.insertCell().append(bar(p));
+    row.insertCell().textContent = duration(run.duration === null ? null : run.duration / 1000);
+    row.insertCell().textContent = totals;
+    const ended = row.insertCell();
+    ended.className = "hide-narrow";
+    ended.textContent = run.endTime ? new Date(run.endTime).toLocaleString() : "";
+  });
+  return table;
+}
+
+async function showRecord(runId) {
+  const { body } = await api("GET", "/runs/" + encodeURIComponent(runId));
+  const pre = $("run-record");
+  pre.textContent = JSON.stringify(body, null, 2);
+  pre.hidden = false;
+}
+
+function fillTable(table, rows) {
+  table.replaceChildren();
+  Object.entries(rows).forEach(([name, count]) => {
+    const row = table.insertRow();
+    row.dataset.name = name;
+    row.insertCell().textContent = name;
+    row.insertCell().textContent = count;
+  });
+}
+
+async function refresh() {
+  const [runs, overview] = await Promise.all([api("GET", "/runs"), api("GET", "/overview")]);
+  if (runs.status === 200) {
+    const running = $("running");
+    running.replaceChildren();
+    if (!runs.body.running.length) running.append(text("p", "Nothing is running.", "muted"));
+    runs.body.running.forEach((run) => running.append(runCard(run)));
+    $("finished").replaceChildren(finishedTable(runs.body.finished));
+  }
+  if (overview.status === 200) {
+    fillTable($("ai-calls"), overview.body.aiCalls);
+    $("queues-box").hidden = !overview.body.queues;
+    if (overview.body.queues) {
+      fillTable($("queues"), overview.body.queues);
+      const names = overview.body.workers || [];
+      $("workers").textContent = names.length + " worker(s) online" + (names.length ? ": " + names.join(", ") : "");
+    }
+  }
+  $("updated").textContent = "updated " + new Date().toLocaleTimeString();
+}
+
+function ddmmyyyy(isoDay) {
+  if (!isoDay) return "";
+  const [y, m, d] = isoDay.split("-");
+  return d + "." + m + "." + y;
+}
+
+function sipuniQuery(withLimit) {
+  const params = new URLSearchParams();
+  const from = ddmmyyyy($("date-from").value), to = ddmmyyyy($("date-to").value);
+  if (from) params.set("from", from);
+  if (to) params.set("to", to);
+  if (withLimit && $("limit").value) params.set("limit", $("limit").value);
+  if (user().role === "SUPERADMIN" && $("organization-id").value) params.set("organizationId", $("organization-id").value);
+  const query = params.toString();
+  return query ? "?" + query : "";
+}
+
+async function start(path) {
+  const out = $("action-message");
+  out.className = "";
+  out.textContent = "Starting…";
+  const { status, body } = await api("POST", path);
+  if (status === 202) {
+    out.className = "accepted";
+    out.textContent = "Started run " + body.runId;
+  } else {
+    const details = body.errors && Object.keys(body.errors).length ? " (" + JSON.stringify(body.errors) + ")" : "";
+    out.className = "refused";
+    out.textContent = status + ": " + (body.message || "refused") + details;
+  }
+  refresh();
+}
+
+function showApp() {
+  const u = user();
+  $("login-section").hidden = true;
+  $("app").hidden = false;
+  $("who").hidden = false;
+  $("who-text").textContent = u.email + " (" + u.role + ")";
+  $("actions").hidden = !isAdmin();
+  $("org-label").hidden = u.role !== "SUPERADMIN";
+  refresh();
+  clearInterval(timer);
+  timer = setInterval(refresh, REFRESH_MS);
+}
+
+function logout() {
+  clearInterval(timer);
+  sessionStorage.removeItem(TOKEN_KEY);
+  sessionStorage.removeItem(USER_KEY);
+  $("app").hidden = true;
+  $("who").hidden = true;
+  $("login-section").hidden = false;
+}
+
+async function login(event) {
+  event.preventDefault();
+  $("login-error").textContent = "";
+  const response = await fetch("/auth/login", {
+    method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ email: $("email").value, password: $("password").value }),
+  });
+  const body = await response.json().catch(() => ({}));
+  if (response.status !== 200) {
+    $("login-error").textContent = body.message || "Login failed";
+    return;
+  }
+  sessionStorage.setItem(TOKEN_KEY, body.access_token);
+  sessionStorage.setItem(USER_KEY, JSON.stringify(body.user));
+  showApp();
+}
+
+$("login-form").addEventListener("submit", login);
+$("logout").addEventListener("click", logout);
+$("start-hemis-students").addEventListener("click", () => start("/api/hemis/sync/students"));
+$("start-hemis-employees").addEventListener("click", () => start("/api/hemis/sync/employees"));
+$("start-step1").addEventListener("click", () => start("/sipuni/step1-fetch-csv" + sipuniQuery(true)));
+$("start-step2").addEventListener("click", () => start("/sipuni/step2-process-recordings" + sipuniQuery(false)));
+if (token() && user()) showApp();
