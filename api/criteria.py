@@ -53,7 +53,7 @@ def create() -> ResponseReturnValue:
     with session_scope(services().session_factory) as session:
         _organization(session, organization_id)
         try:
-            criterion = create_criterion(session, organization_id, fields)
+            criterion = create_criterion(session, organization_id, fields, services().settings.max_criteria)
         except CriterionConflict as exc:
             raise ApiError(409, str(exc)) from exc
         return jsonify({"success": True, "criterion": criterion_as_dict(criterion)}), 201

@@ -27,8 +27,11 @@ from api.services import services
 from api.validation import parse_json, parse_query
 from shared.db import session_scope
 from shared.locks import RunLock
-from shared.models import Organization, SyncRun
+from api.task_owners import remember_owner
+from shared.models import FINISHED_STATUSES, SyncRun
 from shared.runs import create_run
+from shared.sipuni_account import AccountMissing, UnknownOrganization, resolve_account
+from shared.webhook_keys import organization_for_key
 from shared.sipuni import KIND_STEP1, KIND_STEP2, csv_path, step1_scope, step2_counts, step2_scope
 
 bp = Blueprint("sipuni", __name__)
@@ -94,15 +97,32 @@ def _accepted(task_id: str, run_id: str, **extra: Any) -> ResponseReturnValue:
 
 
 def _require_organization(organization_id: int) -> None:
+    """The organization exists and may use a Sipuni account (its own; the deployment's only if it
+    is the only organization): 404 / 409 otherwise, before anything is fetched."""
     with session_scope(services().session_factory) as session:
-        if session.get(Organization, organization_id) is None:
-            raise ApiError(404, f"Organization {organization_id} not found")
+        try:
+            resolve_account(session, organization_id, services().settings)
+        except UnknownOrganization as exc:
+            raise ApiError(404, f"Organization {organization_id} not found") from exc
+        except AccountMissing as exc:
+            raise ApiError(409, str(exc), {"account": f"sipuni account of organization {organization_id}"},
+                           extra={"missingAccount": "sipuni", "organizationId": organization_id}) from exc
+
+
+def _check_window(window: DateWindow) -> None:
+    """A date window longer than SIPUNI_MAX_WINDOW_DAYS (both days included) is refused."""
+    first, last = _day(window.date_from), _day(window.date_to)
+    max_days = services().settings.sipuni_max_window_days
+    if first and last and (last - first).days + 1 > max_days:
+        raise ApiError(400, "Validation failed",
+                       {"to": f"the window from..to spans more than {max_days} days (SIPUNI_MAX_WINDOW_DAYS)"})
 
 
 def _new_run(kind: str, organization_id: int, triggered_by: str, scope: str,
              run_id: str | None = None) -> tuple[str, str]:
     """Record a run (status running) and show it in the live progress; return (run id, task id)."""
     run_id, task_id = run_id or str(uuid.uuid4()), str(uuid.uuid4())
+    remember_owner(services().redis, task_id, organization_id)
     with session_scope(services().session_factory) as session:
         create_run(session, run_id, kind, organization_id=organization_id, triggered_by=triggered_by,
                    task_id=task_id)
@@ -112,12 +132,30 @@ def _new_run(kind: str, organization_id: int, triggered_by: str, scope: str,
 
 
 def _take_step2_lock(organization_id: int, run_id: str) -> RunLock:
-    lock = RunLock(services().redis, step2_scope(organization_id))
+    return _take_lock(step2_scope(organization_id), run_id, "step-2")
+
+
+def _take_step1_lock(organization_id: int, run_id: str) -> RunLock:
+    return _take_lock(step1_scope(organization_id), run_id, "step-1")
+
+
+def _take_lock(scope: str, run_id: str, step: str) -> RunLock:
+    lock = RunLock(services().redis, scope)
     holder = lock.acquire(run_id)
+    if holder is not None and _run_finished(holder):
+        # The run that held it has ended (e.g. a step 1: its worker does not release the lock).
+        lock.release(holder)
+        holder = lock.acquire(run_id)
     if holder is not None:
-        raise ApiError(409, "A step-2 run is already in progress for this organization",
+        raise ApiError(409, f"A {step} run is already in progress for this organization",
                        extra={"runId": holder, "statusUrl": f"/runs/{holder}"})
     return lock
+
+
+def _run_finished(run_id: str) -> bool:
+    with session_scope(services().session_factory) as session:
+        run = session.get(SyncRun, run_id)
+        return run is not None and run.status in FINISHED_STATUSES
 
 
 def _step1_kwargs(run_id: str, organization_id: int, limit: int, window: DateWindow | None,
@@ -133,11 +171,19 @@ def _step1_kwargs(run_id: str, organization_id: int, limit: int, window: DateWin
 @admin_required
 def step1_fetch_csv() -> ResponseReturnValue:
     query = parse_query(Step1Query)
+    _check_window(query)
     organization_id = current_organization_id()
     _require_organization(organization_id)
-    run_id, task_id = _new_run(KIND_STEP1, organization_id, f"user:{current_user_id()}", step1_scope(organization_id))
-    services().celery.send_task("sipuni.fetch_csv", kwargs=_step1_kwargs(run_id, organization_id, query.limit, query),
-                                task_id=task_id)
+    run_id = str(uuid.uuid4())
+    lock = _take_step1_lock(organization_id, run_id)
+    try:
+        run_id, task_id = _new_run(KIND_STEP1, organization_id, f"user:{current_user_id()}",
+                                   step1_scope(organization_id), run_id)
+        services().celery.send_task("sipuni.fetch_csv", task_id=task_id,
+                                    kwargs=_step1_kwargs(run_id, organization_id, query.limit, query))
+    except BaseException:
+        lock.release(run_id)
+        raise
     return _accepted(task_id, run_id)
 
 
@@ -157,6 +203,7 @@ def download_csv() -> ResponseReturnValue:
 @admin_required
 def step2_process_recordings() -> ResponseReturnValue:
     window = parse_query(DateWindow)
+    _check_window(window)
     organization_id = current_organization_id()
     if not csv_path(services().settings.data_dir, organization_id).is_file():
         return jsonify({"success": False, "message": CSV_NOT_FOUND}), 404
@@ -206,29 +253,51 @@ def _counts_from_stats(stats: dict[str, Any]) -> dict[str, Any]:
 
 @bp.post("/sipuni-integration")
 def webhook() -> ResponseReturnValue:
-    expected = services().settings.webhook_api_key
-    if not expected:
-        raise ApiError(503, "The webhook is disabled: WEBHOOK_API_KEY is not set")
-    given = request.headers.get(WEBHOOK_KEY_HEADER, "")
-    if not hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8")):
-        raise ApiError(401, f"Missing or wrong {WEBHOOK_KEY_HEADER} header")
+    key_organization = _webhook_key_organization(request.headers.get(WEBHOOK_KEY_HEADER, ""))
     body = parse_json(WebhookBody)
     organization_id = body.organizationId
+    if key_organization is not None and key_organization != organization_id:
+        raise ApiError(403, f"This {WEBHOOK_KEY_HEADER} opens the webhook for another organization only")
     _require_organization(organization_id)
-    step2_run_id = str(uuid.uuid4())
-    lock = _take_step2_lock(organization_id, step2_run_id)
+    step1_run_id, step2_run_id = str(uuid.uuid4()), str(uuid.uuid4())
+    step1_lock = _take_step1_lock(organization_id, step1_run_id)
     try:
-        step1_run_id, step1_task_id = _new_run(KIND_STEP1, organization_id, "webhook", step1_scope(organization_id))
-        step2_run_id, step2_task_id = _new_run(KIND_STEP2, organization_id, "webhook", step2_scope(organization_id),
-                                               step2_run_id)
-        celery = services().celery
-        fetch = celery.signature("sipuni.fetch_csv", kwargs=_step1_kwargs(
-            step1_run_id, organization_id, body.limit, None, step2_run_id), immutable=True).set(task_id=step1_task_id)
-        process = celery.signature("sipuni.process_csv", kwargs={
-            "run_id": step2_run_id, "organization_id": organization_id}, immutable=True).set(task_id=step2_task_id)
-        (fetch | process).apply_async()
+        step2_lock = _take_step2_lock(organization_id, step2_run_id)
     except BaseException:
-        lock.release(step2_run_id)
+        step1_lock.release(step1_run_id)
         raise
+    try:
+        return _start_chain(organization_id, body.limit, step1_run_id, step2_run_id)
+    except BaseException:
+        step1_lock.release(step1_run_id)
+        step2_lock.release(step2_run_id)
+        raise
+
+
+def _webhook_key_organization(given: str) -> int | None:
+    """Which organization the key opens the webhook for: None for WEBHOOK_API_KEY (the seed's single
+    key, every organization), else the id of the organization whose own key it is; 401 otherwise."""
+    global_key = services().settings.webhook_api_key
+    if global_key and hmac.compare_digest(given.encode("utf-8"), global_key.encode("utf-8")):
+        return None
+    with session_scope(services().session_factory) as session:
+        key_organization = organization_for_key(session, given) if given else None
+    if key_organization is not None:
+        return key_organization
+    hint = "" if global_key else " (WEBHOOK_API_KEY is not set: give the organization's own webhook key)"
+    raise ApiError(401, f"Missing or wrong {WEBHOOK_KEY_HEADER} header{hint}")
+
+
+def _start_chain(organization_id: int, limit: int, step1_run_id: str, step2_run_id: str) -> ResponseReturnValue:
+    step1_run_id, step1_task_id = _new_run(KIND_STEP1, organization_id, "webhook", step1_scope(organization_id),
+                                           step1_run_id)
+    step2_run_id, step2_task_id = _new_run(KIND_STEP2, organization_id, "webhook", step2_scope(organization_id),
+                                           step2_run_id)
+    celery = services().celery
+    fetch = celery.signature("sipuni.fetch_csv", kwargs=_step1_kwargs(
+        step1_run_id, organization_id, limit, None, step2_run_id), immutable=True).set(task_id=step1_task_id)
+    process = celery.signature("sipuni.process_csv", kwargs={
+        "run_id": step2_run_id, "organization_id": organization_id}, immutable=True).set(task_id=step2_task_id)
+    (fetch | process).apply_async()
     return _accepted(step1_task_id, step1_run_id, step2={
         "taskId": step2_task_id, "runId": step2_run_id, "statusUrl": f"/runs/{step2_run_id}"})

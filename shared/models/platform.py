@@ -44,6 +44,8 @@ class Organization(Base):
     sipuni_secret: Mapped[str | None] = mapped_column(String(200))
     # Maximum score of a call criterion: TEN (0..10) or HUNDRED (0..100); see shared.models.ai.
     scoring_mode: Mapped[str] = mapped_column(String(16), default="TEN", server_default="TEN")
+    # SHA-256 (hex) of the organization's own webhook key; the key itself is shown once, never stored.
+    webhook_key_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     users: Mapped[list["User"]] = relationship(back_populates="organization")

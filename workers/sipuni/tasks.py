@@ -28,7 +28,7 @@ from shared.runs import finish_run
 from shared.sipuni import csv_path
 from workers.base import NavaiTask
 from workers.sipuni import files, runstate
-from workers.sipuni.accounts import AccountCache, UnknownOrganization
+from workers.sipuni.accounts import AccountCache, AccountMissing, UnknownOrganization
 from workers.sipuni.client import DATE_FORMAT, SipuniClient
 from workers.sipuni.csv_parser import CsvFormatError, call_from_row, is_valid_record_id, iter_file, usual_offset_s
 from workers.sipuni.step2 import CallJob, process_call as process_one_call
@@ -61,11 +61,12 @@ def _http() -> requests.Session:
 
 
 def _client(task: NavaiTask, organization_id: int, policy: RetryPolicy) -> SipuniClient:
-    """A client for the organization's Sipuni account, or the deployment's (SIPUNI_USER/SECRET)."""
+    """A client for the organization's Sipuni account (the deployment's only for a single-organization
+    deployment); `UpstreamRejected`, so nothing is fetched, when it may use none."""
     settings = task.ctx.settings
     try:
         account = _accounts.account(organization_id, settings, task.session)
-    except UnknownOrganization as exc:
+    except (UnknownOrganization, AccountMissing) as exc:
         raise UpstreamRejected(str(exc)) from exc
     limiter = RateLimiter(task.ctx.redis, RATE_LIMIT_NAME, settings.sipuni_rate_limit)
     return SipuniClient(settings.sipuni_api_url, account.user, account.secret, http=_http(), limiter=limiter,
