@@ -205,9 +205,9 @@ def step2_process_recordings() -> ResponseReturnValue:
     window = parse_query(DateWindow)
     _check_window(window)
     organization_id = current_organization_id()
+    _require_organization(organization_id)
     if not csv_path(services().settings.data_dir, organization_id).is_file():
         return jsonify({"success": False, "message": CSV_NOT_FOUND}), 404
-    _require_organization(organization_id)
     run_id = str(uuid.uuid4())
     lock = _take_step2_lock(organization_id, run_id)
     try:

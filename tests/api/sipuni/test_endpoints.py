@@ -138,7 +138,8 @@ def test_an_admin_never_touches_another_organizations_calls(
 
     # organizationId is honoured for SUPERADMINs only: an ADMIN stays in their own organization.
     query = f"?organizationId={other_org.id}"
-    assert client.post(f"/sipuni/step2-process-recordings{query}", headers=stranger_headers).status_code == 404
+    refused = client.post(f"/sipuni/step2-process-recordings{query}", headers=stranger_headers)
+    assert refused.status_code == 409 and refused.get_json()["organizationId"] == stranger.organization_id
     assert client.get(f"/sipuni/csv{query}", headers=stranger_headers).status_code == 404
     assert client.get(f"/runs/{run['runId']}", headers=stranger_headers).status_code == 404
     assert client.get("/sipuni/progress", headers=stranger_headers).status_code == 404
