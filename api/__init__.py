@@ -13,7 +13,7 @@ from flask import Flask
 from shared.settings import Settings
 
 BLUEPRINT_MODULES = ("api.auth", "api.users", "api.tasks", "api.health", "api.runs", "api.calls", "api.criteria",
-                     "api.sipuni", "api.hemis")
+                     "api.sipuni", "api.hemis", "api.openapi.views")
 
 
 def create_app(settings: Settings | None = None) -> Flask:

@@ -19,6 +19,8 @@ from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from api.openapi import documented
+from api.openapi.common import SUCCEEDED, Succeeded, ok
 from api.errors import ApiError, error_body
 from api.login_throttle import login_throttle
 from api.services import services
@@ -95,7 +97,15 @@ def _load_caller(_header: dict[str, Any], payload: dict[str, Any]) -> Caller | N
         return Caller(id=user.id, email=user.email, role=user.role, organization_id=user.organization_id)
 
 
+class LoginResponse(Succeeded):
+    access_token: str
+    token_type: str
+    expires_in: int
+    user: dict[str, Any]
+
+
 @bp.post("/login")
+@documented(body=LoginBody, responses={200: ok(LoginResponse, "A bearer token for the Authorization header")})
 def login() -> ResponseReturnValue:
     body = parse_json(LoginBody)
     throttle = login_throttle()
@@ -116,6 +126,7 @@ def login() -> ResponseReturnValue:
 
 
 @bp.post("/logout")
+@documented(responses=SUCCEEDED)
 @jwt_required()
 def logout() -> ResponseReturnValue:
     """Revoke the presented token: it gets 401 from now on, on every API process."""

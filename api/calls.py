@@ -19,6 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
+from api.openapi import documented
+from api.openapi.common import Succeeded, TaskAccepted, ok
 from api.errors import ApiError
 from api.input_guards import MAX_DB_INT
 from api.roles import admin_required, current_organization_id, current_role, current_user_id
@@ -78,7 +80,27 @@ class ReprocessQuery(BaseModel):
     organizationId: int | None = Field(None, ge=1, le=MAX_DB_INT)  # noqa: N815
 
 
+class CallsPage(Succeeded):
+    calls: list[dict[str, Any]]
+    page: int
+    limit: int
+    total: int
+
+
+class CallDetail(Succeeded):
+    call: dict[str, Any]
+
+
+class ReprocessBatch(Succeeded):
+    status: str
+    count: int
+    callIds: list[int]  # noqa: N815
+    taskIds: list[str]  # noqa: N815
+    skipped: int
+
+
 @bp.get("")
+@documented(query=CallsQuery, responses={200: ok(CallsPage)})
 @jwt_required()
 def list_calls() -> ResponseReturnValue:
     query = parse_query(CallsQuery)
@@ -92,6 +114,7 @@ def list_calls() -> ResponseReturnValue:
 
 
 @bp.get("/<int:call_id>")
+@documented(responses={200: ok(CallDetail)})
 @jwt_required()
 def get_call(call_id: int) -> ResponseReturnValue:
     with session_scope(services().session_factory) as session:
@@ -102,6 +125,7 @@ def get_call(call_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/<int:call_id>/reprocess")
+@documented(responses={202: ok(TaskAccepted, "Queued")})
 @admin_required
 def reprocess_one(call_id: int) -> ResponseReturnValue:
     svc = services()
@@ -116,6 +140,7 @@ def reprocess_one(call_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/reprocess")
+@documented(query=ReprocessQuery, responses={202: ok(ReprocessBatch, "Queued; calls already queued or running are skipped")})
 @admin_required
 def reprocess_batch() -> ResponseReturnValue:
     query = parse_query(ReprocessQuery)

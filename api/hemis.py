@@ -15,6 +15,8 @@ from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
 from sqlalchemy import select
 
+from api.openapi import documented
+from api.openapi.common import ACCEPTED_RUN
 from api.errors import ApiError
 from api.roles import admin_required, current_user_id
 from api.hemis_single_limit import single_sync_slot
@@ -37,6 +39,8 @@ MAX_ID_LENGTH = 64
 
 
 @bp.post("/sync/<kind>")
+@documented(summary="Start a full HEMIS sync (students|employees) or sync one record (student|employee)",
+            responses=ACCEPTED_RUN)
 @admin_required
 def sync(kind: str) -> ResponseReturnValue:
     if kind in SINGLE_KINDS:
@@ -95,6 +99,7 @@ def _sync_one(kind: str) -> ResponseReturnValue:
 
 
 @bp.get("/progress/<kind>")
+@documented(summary="Progress of the latest HEMIS sync of students or employees")
 @admin_required
 def progress(kind: str) -> ResponseReturnValue:
     if kind not in HEMIS_KINDS:

@@ -6,6 +6,8 @@ from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 from flask_jwt_extended import jwt_required
 
+from api.openapi import documented
+from api.openapi.common import Succeeded, ok
 from api.errors import ApiError
 from api.roles import current_organization_id, current_role, is_admin
 from api.services import services
@@ -18,7 +20,13 @@ bp = Blueprint("runs", __name__, url_prefix="/runs")
 MAX_RUN_ID_LENGTH = 36  # sync_runs.id is a UUID string
 
 
+class RunRecord(Succeeded):
+    runId: str  # noqa: N815
+    status: str
+
+
 @bp.get("/<run_id>")
+@documented(responses={200: ok(RunRecord)})
 @jwt_required()
 def run_status(run_id: str) -> ResponseReturnValue:
     if len(run_id) > MAX_RUN_ID_LENGTH:

@@ -21,6 +21,10 @@ from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
 from sqlalchemy import select
 
+from api.openapi import documented
+from api.openapi.common import ACCEPTED_RUN, Succeeded, ok
+from api.openapi.meta import ResponseDoc
+from api.openapi.security import WEBHOOK_KEY
 from api.errors import ApiError
 from api.roles import admin_required, current_organization_id, current_user_id
 from api.services import services
@@ -168,6 +172,7 @@ def _step1_kwargs(run_id: str, organization_id: int, limit: int, window: DateWin
 # --- step 1 ----------------------------------------------------------------------------------------
 
 @bp.post("/sipuni/step1-fetch-csv")
+@documented(query=Step1Query, responses=ACCEPTED_RUN)
 @admin_required
 def step1_fetch_csv() -> ResponseReturnValue:
     query = parse_query(Step1Query)
@@ -188,6 +193,7 @@ def step1_fetch_csv() -> ResponseReturnValue:
 
 
 @bp.get("/sipuni/csv")
+@documented(responses={200: ResponseDoc("The saved export", media_type="text/csv")})
 @admin_required
 def download_csv() -> ResponseReturnValue:
     path = csv_path(services().settings.data_dir, current_organization_id())
@@ -200,6 +206,7 @@ def download_csv() -> ResponseReturnValue:
 # --- step 2 ----------------------------------------------------------------------------------------
 
 @bp.post("/sipuni/step2-process-recordings")
+@documented(query=DateWindow, responses=ACCEPTED_RUN)
 @admin_required
 def step2_process_recordings() -> ResponseReturnValue:
     window = parse_query(DateWindow)
@@ -222,7 +229,13 @@ def step2_process_recordings() -> ResponseReturnValue:
     return _accepted(task_id, run_id)
 
 
+class Step2Progress(Succeeded):
+    runId: str  # noqa: N815
+    status: str
+
+
 @bp.get("/sipuni/progress")
+@documented(responses={200: ok(Step2Progress)})
 @admin_required
 def step2_progress() -> ResponseReturnValue:
     organization_id = current_organization_id()
@@ -252,6 +265,7 @@ def _counts_from_stats(stats: dict[str, Any]) -> dict[str, Any]:
 # --- webhook ---------------------------------------------------------------------------------------
 
 @bp.post("/sipuni-integration")
+@documented(body=WebhookBody, security=(WEBHOOK_KEY,), responses=ACCEPTED_RUN)
 def webhook() -> ResponseReturnValue:
     key_organization = _webhook_key_organization(request.headers.get(WEBHOOK_KEY_HEADER, ""))
     body = parse_json(WebhookBody)

@@ -12,6 +12,8 @@ from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 from flask_jwt_extended import get_current_user, jwt_required
 
+from api.openapi import documented
+from api.openapi.common import TaskStatus, ok
 from api.errors import ApiError
 from api.roles import is_admin
 from api.services import services
@@ -24,6 +26,7 @@ MAX_TASK_ID_LENGTH = 64
 
 
 @bp.get("/<task_id>")
+@documented(responses={200: ok(TaskStatus)})
 @jwt_required()
 def task_status(task_id: str) -> ResponseReturnValue:
     if len(task_id) > MAX_TASK_ID_LENGTH:
