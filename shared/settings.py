@@ -29,7 +29,6 @@ DEFAULT_SIPUNI_RATE_LIMIT_PER_S = 8.0
 DEFAULT_JWT_EXPIRES_S = 3600
 DEFAULT_STT_LANGUAGE = "uz"
 DEFAULT_STT_RATE_LIMIT_PER_S = 1.0
-MIN_SECRET_LENGTH = 16
 # HS256 keys shorter than the hash (32 bytes) make forged tokens guessable offline.
 MIN_JWT_SECRET_BYTES = 32
 # A webhook key is a bearer secret in a header: long enough not to be guessed by trying.

@@ -110,8 +110,9 @@ def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
 
 def _responses(doc: RouteDoc, schemas: dict[str, Any]) -> dict[str, Any]:
     responses: dict[str, Any] = {status: _response(item, schemas) for status, item in doc.responses.items()}
-    if not any(status.startswith("2") for status in responses):
+    if not doc.responses:  # a route that declares nothing: any success or redirect, of any media type
         responses["2XX"] = {"description": "Success"}
+        responses["3XX"] = {"description": "Redirect"}
     responses.setdefault("4XX", ERROR_RESPONSE)
     responses.setdefault("503", UNAVAILABLE_RESPONSE)
     return responses
