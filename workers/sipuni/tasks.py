@@ -22,6 +22,7 @@ import requests
 from celery import shared_task
 from celery.utils.log import get_task_logger
 
+from shared.ai_queue import mark_queued
 from shared.models import RunStatus
 from shared.ratelimit import RateLimiter
 from shared.runs import finish_run
@@ -229,6 +230,7 @@ def process_call(self: NavaiTask, run_id: str, organization_id: int, row: dict[s
     else:
         outcome = stored.outcome
     if stored is not None and stored.call_id is not None:
+        mark_queued(self.ctx.redis, [stored.call_id])  # so that a reprocess does not queue it a second time
         self.app.send_task(AI_TASK_NAME, args=[stored.call_id])  # after the commit, by name (ai queue)
     if runstate.record_outcome(self.ctx.progress, run_id, unit, outcome):
         finalize_step2.delay(run_id, organization_id)

@@ -6,7 +6,7 @@ import pytest
 
 from shared.models import Call, Organization
 from tests.support.calls import make_call
-from tests.support.sipuni import give_sipuni_account
+from tests.support.sipuni import give_sipuni_account, sipuni, sipuni_org  # noqa: F401 (fixtures)
 
 
 @pytest.fixture
@@ -100,3 +100,22 @@ def test_at_most_ten_single_hemis_syncs_queued(client, auth_headers):
     refused = client.post("/api/hemis/sync/employee", json={"employee_id_number": "x"}, headers=headers)
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
     assert refused.get_json()["errors"]["queued"] == 10
+
+
+def test_calls_step2_queued_for_analysis_are_not_queued_again(client, auth_headers, sipuni, sipuni_org,
+                                                              extra_workers, db):
+    """A worker without the `ai` queue: the AI tasks step 2 queues stay queued, and reprocessing
+    the pending calls must skip every one of them."""
+    from sqlalchemy import func, select
+
+    from tests.support.sipuni import wait_for_run
+
+    extra_workers("no-ai", queues="default,sipuni,recordings")
+    admin, organization = sipuni_org
+    headers = auth_headers(user=admin)
+    wait_for_run(client, headers, client.post("/sipuni/step1-fetch-csv?limit=20", headers=headers).get_json()["runId"])
+    wait_for_run(client, headers, client.post("/sipuni/step2-process-recordings", headers=headers).get_json()["runId"])
+    stored = db.scalar(select(func.count()).select_from(Call).where(Call.organization_id == organization.id))
+    assert stored > 0
+    again = client.post("/calls/reprocess?status=pending", headers=headers).get_json()
+    assert again["count"] == 0 and again["skipped"] == stored
