@@ -19,10 +19,10 @@ from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from api.openapi import documented
-from api.openapi.common import SUCCEEDED, Succeeded, ok
 from api.errors import ApiError, error_body
 from api.login_throttle import login_throttle
+from api.openapi import documented
+from api.openapi.common import SUCCEEDED, Succeeded, ok
 from api.services import services
 from api.token_blocklist import is_revoked, revoke
 from api.validation import parse_json

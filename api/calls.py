@@ -19,15 +19,15 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
-from api.openapi import documented
-from api.openapi.common import Succeeded, TaskAccepted, ok
 from api.errors import ApiError
 from api.input_guards import MAX_DB_INT
+from api.openapi import documented
+from api.openapi.common import Succeeded, TaskAccepted, ok
 from api.roles import admin_required, current_organization_id, current_role, current_user_id
-from api.task_owners import remember_owner
-from shared.ai_queue import RUNNING_STATUSES, clear_queued, mark_queued
 from api.services import services
+from api.task_owners import remember_owner
 from api.validation import parse_query
+from shared.ai_queue import RUNNING_STATUSES, clear_queued, mark_queued
 from shared.db import session_scope
 from shared.models import AiStatus, Call, CallScore, Criterion, Role, TranscriptSegment, Violation
 

@@ -13,8 +13,6 @@ from flask.typing import ResponseReturnValue
 from flask_jwt_extended import jwt_required
 from sqlalchemy.orm import Session
 
-from api.openapi import documented
-from api.openapi.common import Succeeded, ok
 from api.criteria_store import (
     CriterionConflict,
     CriterionFields,
@@ -30,6 +28,8 @@ from api.criteria_store import (
     update_criterion,
 )
 from api.errors import ApiError
+from api.openapi import documented
+from api.openapi.common import Succeeded, ok
 from api.roles import admin_required, current_organization_id
 from api.services import services
 from api.validation import parse_json

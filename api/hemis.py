@@ -15,11 +15,11 @@ from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
 from sqlalchemy import select
 
+from api.errors import ApiError
+from api.hemis_single_limit import single_sync_slot
 from api.openapi import documented
 from api.openapi.common import ACCEPTED_RUN
-from api.errors import ApiError
 from api.roles import admin_required, current_user_id
-from api.hemis_single_limit import single_sync_slot
 from api.services import services
 from api.task_owners import remember_owner
 from api.validation import parse_json

@@ -6,9 +6,9 @@ from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 from flask_jwt_extended import jwt_required
 
+from api.errors import ApiError
 from api.openapi import documented
 from api.openapi.common import Succeeded, ok
-from api.errors import ApiError
 from api.roles import current_organization_id, current_role, is_admin
 from api.services import services
 from shared.db import session_scope

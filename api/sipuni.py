@@ -21,22 +21,22 @@ from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
 from sqlalchemy import select
 
+from api.errors import ApiError
 from api.openapi import documented
 from api.openapi.common import ACCEPTED_RUN, Succeeded, ok
 from api.openapi.meta import ResponseDoc
 from api.openapi.security import WEBHOOK_KEY
-from api.errors import ApiError
 from api.roles import admin_required, current_organization_id, current_user_id
 from api.services import services
+from api.task_owners import remember_owner
 from api.validation import parse_json, parse_query
 from shared.db import session_scope
 from shared.locks import RunLock
-from api.task_owners import remember_owner
 from shared.models import FINISHED_STATUSES, SyncRun
 from shared.runs import create_run
+from shared.sipuni import KIND_STEP1, KIND_STEP2, csv_path, step1_scope, step2_counts, step2_scope
 from shared.sipuni_account import AccountMissing, UnknownOrganization, resolve_account
 from shared.webhook_keys import organization_for_key
-from shared.sipuni import KIND_STEP1, KIND_STEP2, csv_path, step1_scope, step2_counts, step2_scope
 
 bp = Blueprint("sipuni", __name__)
 

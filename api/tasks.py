@@ -12,9 +12,9 @@ from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 from flask_jwt_extended import get_current_user, jwt_required
 
+from api.errors import ApiError
 from api.openapi import documented
 from api.openapi.common import TaskStatus, ok
-from api.errors import ApiError
 from api.roles import is_admin
 from api.services import services
 from api.task_owners import DEPLOYMENT, owner_of

@@ -9,9 +9,9 @@ from flask.typing import ResponseReturnValue
 from flask_jwt_extended import jwt_required
 from sqlalchemy import select
 
+from api.errors import ApiError
 from api.openapi import documented
 from api.openapi.common import Succeeded, ok
-from api.errors import ApiError
 from api.roles import admin_required, current_organization_id, current_user_id
 from api.services import services
 from shared.db import session_scope

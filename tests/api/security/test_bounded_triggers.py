@@ -102,20 +102,35 @@ def test_at_most_ten_single_hemis_syncs_queued(client, auth_headers):
     assert refused.get_json()["errors"]["queued"] == 10
 
 
-def test_calls_step2_queued_for_analysis_are_not_queued_again(client, auth_headers, sipuni, sipuni_org,
-                                                              extra_workers, db):
-    """A worker without the `ai` queue: the AI tasks step 2 queues stay queued, and reprocessing
-    the pending calls must skip every one of them."""
+def test_calls_step2_queued_for_analysis_are_not_queued_again(settings, auth_headers, sipuni, sipuni_org,
+                                                              extra_workers, redis_client, db):
+    """Only a worker without the `ai` queue, on a Redis DB of its own (no other worker can take the
+    AI tasks): those step 2 queues stay queued, and reprocessing the pending calls skips them all."""
     from sqlalchemy import func, select
 
+    from api import create_app
+    from shared.redis_client import make_redis
+    from tests.conftest import settings_with
+    from tests.support.services import redis_url_with_db, reset_redis
     from tests.support.sipuni import wait_for_run
 
-    extra_workers("no-ai", queues="default,sipuni,recordings")
-    admin, organization = sipuni_org
-    headers = auth_headers(user=admin)
-    wait_for_run(client, headers, client.post("/sipuni/step1-fetch-csv?limit=20", headers=headers).get_json()["runId"])
-    wait_for_run(client, headers, client.post("/sipuni/step2-process-recordings", headers=headers).get_json()["runId"])
-    stored = db.scalar(select(func.count()).select_from(Call).where(Call.organization_id == organization.id))
-    assert stored > 0
-    again = client.post("/calls/reprocess?status=pending", headers=headers).get_json()
-    assert again["count"] == 0 and again["skipped"] == stored
+    db_number = redis_client.connection_pool.connection_kwargs.get("db", 0) + 1
+    isolated = settings_with(settings, redis_url=redis_url_with_db(settings.redis_url, db_number % 16))
+    reset_redis(make_redis(isolated.redis_url))
+    extra_workers("no-ai", settings=isolated, queues="default,sipuni,recordings")
+    app = create_app(isolated)
+    client = app.test_client()
+    try:
+        admin, organization = sipuni_org
+        headers = auth_headers(user=admin)
+        step1 = client.post("/sipuni/step1-fetch-csv?limit=20", headers=headers).get_json()
+        wait_for_run(client, headers, step1["runId"])
+        step2 = client.post("/sipuni/step2-process-recordings", headers=headers).get_json()
+        wait_for_run(client, headers, step2["runId"])
+        stored = db.scalar(select(func.count()).select_from(Call).where(Call.organization_id == organization.id))
+        assert stored > 0
+        again = client.post("/calls/reprocess?status=pending", headers=headers).get_json()
+        assert again["count"] == 0 and again["skipped"] == stored
+    finally:
+        app.extensions["navai"].engine.dispose()
+        reset_redis(make_redis(isolated.redis_url))
