@@ -72,3 +72,12 @@ def _listening_addresses(port: int) -> set[str]:
                 if state == "0A" and int(hex_port, 16) == port:
                     addresses.add(address)
     return addresses
+
+
+def test_procfile_and_compose_leave_the_address_and_auth_to_flowerconfig():
+    procfile = dict(line.split(":", 1) for line in (PROJECT_ROOT / "Procfile").read_text().splitlines() if line)
+    assert procfile["flower"].strip() == "celery -A workers flower"
+    compose = (PROJECT_ROOT / "docker-compose.yml").read_text()
+    assert "--address" not in compose and '"127.0.0.1:5555:5555"' in compose
+    assert "FLOWER_BASIC_AUTH: ${FLOWER_BASIC_AUTH:?" in compose
+    assert "flowerconfig.py" in (PROJECT_ROOT / "Dockerfile").read_text()
