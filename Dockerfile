@@ -11,7 +11,7 @@ COPY shared ./shared
 COPY simulators ./simulators
 COPY devstack ./devstack
 COPY migrations ./migrations
-COPY celeryconfig.py alembic.ini ./
+COPY celeryconfig.py flowerconfig.py alembic.ini ./
 RUN pip install . && useradd --create-home --uid 10001 navai && mkdir -p /data && chown navai /data
 
 USER navai

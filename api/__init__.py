@@ -15,7 +15,7 @@ from shared.settings import Settings
 BLUEPRINT_MODULES = ("api.auth", "api.users", "api.tasks", "api.health", "api.runs", "api.calls", "api.recordings",
                      "api.criteria", "api.sipuni", "api.hemis", "api.stats",
                      "api.user_admin", "api.organizations", "api.org_settings",
-                     "api.metrics", "api.runs_list", "api.ui")
+                     "api.metrics", "api.runs_list", "api.ui", "api.openapi.views")
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -23,6 +23,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     from api.auth import init_jwt
     from api.cli import register_cli
     from api.errors import register_error_handlers
+    from api.input_guards import install_input_guards
+    from api.login_throttle import init_login_throttle
     from api.services import EXTENSION_KEY, Services
     from shared.db import make_engine, make_session_factory
     from shared.progress import ProgressStore
@@ -35,6 +37,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings = (settings or Settings.from_env()).with_api_secrets()
     configure_api_logging(settings)
     app = Flask(__name__)
+    install_input_guards(app)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     engine = make_engine(settings.database_url)
@@ -49,6 +52,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         storage=make_storage(settings),
     )
     init_jwt(app)
+    init_login_throttle(app, settings.redis_url)
     register_error_handlers(app)
     for module_name in BLUEPRINT_MODULES:
         module = __import__(module_name, fromlist=["bp"])

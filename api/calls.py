@@ -8,6 +8,7 @@ another organization answers 404, as if it did not exist.
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
@@ -19,9 +20,14 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from api.errors import ApiError
+from api.input_guards import MAX_DB_INT
+from api.openapi import documented
+from api.openapi.common import Succeeded, TaskAccepted, ok
 from api.roles import admin_required, current_organization_id, current_role, current_user_id
 from api.services import services
+from api.task_owners import remember_owner
 from api.validation import parse_query
+from shared.ai_queue import RUNNING_STATUSES, clear_queued, mark_queued
 from shared.db import session_scope
 from shared.models import AiStatus, Call, CallScore, Criterion, Role, TranscriptSegment, Violation
 
@@ -32,18 +38,22 @@ DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 DEFAULT_BATCH = 500
 MAX_BATCH = 5000
+MAX_PAGE = 1_000_000  # offset = (page - 1) * limit must stay far inside PostgreSQL's bigint
+# Filters outside these years are refused (400): beyond them datetime arithmetic overflows.
+MIN_FILTER_YEAR = 1900
+MAX_FILTER_YEAR = 9000
 
 
 class CallsQuery(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, le=MAX_PAGE)
     limit: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
     from_: datetime | date | None = Field(None, alias="from")
     to: datetime | date | None = None
-    employeeId: int | None = None  # noqa: N815
+    employeeId: int | None = Field(None, ge=1, le=MAX_DB_INT)  # noqa: N815
     status: AiStatus | None = None
-    organizationId: int | None = None  # noqa: N815 - read by current_organization_id (SUPERADMIN)
+    organizationId: int | None = Field(None, ge=1, le=MAX_DB_INT)  # noqa: N815 - read by current_organization_id
 
 
     @field_validator("from_", "to", mode="before")
@@ -54,16 +64,43 @@ class CallsQuery(BaseModel):
             return date.fromisoformat(value.strip())
         return datetime.fromisoformat(value.strip()) if isinstance(value, str) else value
 
+    @field_validator("from_", "to")
+    @classmethod
+    def _plausible_year(cls, value: datetime | date | None) -> datetime | date | None:
+        if value is not None and not MIN_FILTER_YEAR <= value.year <= MAX_FILTER_YEAR:
+            raise ValueError(f"the year must lie within {MIN_FILTER_YEAR}..{MAX_FILTER_YEAR}")
+        return value
+
 
 class ReprocessQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     status: AiStatus
     limit: int = Field(DEFAULT_BATCH, ge=1, le=MAX_BATCH)
-    organizationId: int | None = None  # noqa: N815
+    organizationId: int | None = Field(None, ge=1, le=MAX_DB_INT)  # noqa: N815
+
+
+class CallsPage(Succeeded):
+    calls: list[dict[str, Any]]
+    page: int
+    limit: int
+    total: int
+
+
+class CallDetail(Succeeded):
+    call: dict[str, Any]
+
+
+class ReprocessBatch(Succeeded):
+    status: str
+    count: int
+    callIds: list[int]  # noqa: N815
+    taskIds: list[str]  # noqa: N815
+    skipped: int
 
 
 @bp.get("")
+@documented(query=CallsQuery, responses={200: ok(CallsPage)})
 @jwt_required()
 def list_calls() -> ResponseReturnValue:
     query = parse_query(CallsQuery)
@@ -77,6 +114,7 @@ def list_calls() -> ResponseReturnValue:
 
 
 @bp.get("/<int:call_id>")
+@documented(responses={200: ok(CallDetail)})
 @jwt_required()
 def get_call(call_id: int) -> ResponseReturnValue:
     with session_scope(services().session_factory) as session:
@@ -87,36 +125,57 @@ def get_call(call_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/<int:call_id>/reprocess")
+@documented(responses={202: ok(TaskAccepted, "Queued")})
 @admin_required
 def reprocess_one(call_id: int) -> ResponseReturnValue:
-    with session_scope(services().session_factory) as session:
+    svc = services()
+    with session_scope(svc.session_factory) as session:
         call = _visible_call(session, call_id)
+        if call.ai_status in RUNNING_STATUSES or not mark_queued(svc.redis, [call_id]):
+            raise ApiError(409, f"Call {call_id} is already queued or being processed",
+                           extra={"aiStatus": call.ai_status})
         call.ai_status, call.ai_error = AiStatus.PENDING.value, None
-    task = services().celery.send_task(TASK_PROCESS_CALL, args=[call_id])
-    return jsonify({"success": True, "callId": call_id, "taskId": task.id}), 202
+    task_id = _enqueue(call_id, current_organization_id())
+    return jsonify({"success": True, "callId": call_id, "taskId": task_id}), 202
 
 
 @bp.post("/reprocess")
+@documented(query=ReprocessQuery, responses={202: ok(ReprocessBatch, "Queued; calls already queued or running are skipped")})
 @admin_required
 def reprocess_batch() -> ResponseReturnValue:
     query = parse_query(ReprocessQuery)
     organization_id = current_organization_id()
     with session_scope(services().session_factory) as session:
-        call_ids = _claim_for_reprocess(session, organization_id, query.status.value, query.limit)
-    task_ids = [services().celery.send_task(TASK_PROCESS_CALL, args=[call_id]).id for call_id in call_ids]
+        call_ids, skipped = _claim_for_reprocess(session, organization_id, query.status.value, query.limit)
+    task_ids = [_enqueue(call_id, organization_id) for call_id in call_ids]
     return jsonify({"success": True, "status": query.status.value, "count": len(call_ids), "callIds": call_ids,
-                    "taskIds": task_ids}), 202
+                    "taskIds": task_ids, "skipped": skipped}), 202
 
 
-def _claim_for_reprocess(session: Session, organization_id: int, status: str, limit: int) -> list[int]:
-    """Put up to `limit` calls of `status` back to pending in one statement and return their ids:
-    two admins clicking at once never enqueue a call twice."""
-    candidates = (select(Call.id).where(Call.organization_id == organization_id, Call.ai_status == status)
-                  .order_by(Call.id).limit(limit))
-    statement = (update(Call).where(Call.id.in_(candidates.scalar_subquery()), Call.ai_status == status)
-                 .values(ai_status=AiStatus.PENDING.value, ai_error=None).returning(Call.id)
-                 .execution_options(synchronize_session=False))
-    return sorted(session.scalars(statement))
+def _enqueue(call_id: int, organization_id: int) -> str:
+    task_id = str(uuid.uuid4())
+    remember_owner(services().redis, task_id, organization_id)
+    services().celery.send_task(TASK_PROCESS_CALL, args=[call_id], task_id=task_id)
+    return task_id
+
+
+def _claim_for_reprocess(session: Session, organization_id: int, status: str, limit: int) -> tuple[list[int], int]:
+    """Put up to `limit` calls of `status` back to pending and return their ids, and how many were
+    skipped because they are already queued or running: no call is ever queued twice, even when
+    two admins click at once (the queued mark is taken with SET NX, the update re-checks status)."""
+    candidates = list(session.scalars(select(Call.id).where(
+        Call.organization_id == organization_id, Call.ai_status == status).order_by(Call.id).limit(limit)))
+    if status in RUNNING_STATUSES:
+        return [], len(candidates)
+    marked = mark_queued(services().redis, candidates)
+    claimed: list[int] = []
+    if marked:
+        statement = (update(Call).where(Call.id.in_(marked), Call.ai_status == status)
+                     .values(ai_status=AiStatus.PENDING.value, ai_error=None).returning(Call.id)
+                     .execution_options(synchronize_session=False))
+        claimed = sorted(session.scalars(statement))
+    clear_queued(services().redis, set(marked) - set(claimed))  # changed status meanwhile: not ours
+    return claimed, len(candidates) - len(claimed)
 
 
 def _filtered(query: CallsQuery) -> Select[tuple[Call]]:

@@ -12,6 +12,8 @@ from api.auth import hash_password
 from api.services import services
 from shared.db import session_scope
 from shared.models import Organization, Role, User
+from shared.settings import MIN_WEBHOOK_KEY_LENGTH
+from shared.webhook_keys import WebhookKeyTooShort, set_key
 
 orgs_cli = AppGroup("orgs", help="Manage organizations.")
 users_cli = AppGroup("users", help="Manage users.")
@@ -41,6 +43,25 @@ def list_orgs() -> None:
         for org in session.scalars(select(Organization).order_by(Organization.id)):
             sipuni = org.sipuni_user or "-"
             click.echo(f"{org.id}\t{org.name}\tsipuni_user={sipuni}")
+
+
+@orgs_cli.command("webhook-key")
+@click.option("--organization-id", type=int, required=True)
+@click.option("--key", default=None, help="Use this key instead of a random one (at least "
+              f"{MIN_WEBHOOK_KEY_LENGTH} characters).")
+def webhook_key(organization_id: int, key: str | None) -> None:
+    """Create or rotate the organization's webhook key and print it once (only its hash is kept)."""
+    with session_scope(services().session_factory) as session:
+        organization = session.get(Organization, organization_id)
+        if organization is None:
+            raise click.UsageError(f"organization {organization_id} does not exist")
+        try:
+            new_key = set_key(session, organization, key)
+        except WebhookKeyTooShort as exc:
+            raise click.UsageError(str(exc)) from exc
+    click.echo(new_key)
+    click.echo(f"# the X-API-Key of POST /sipuni-integration for organization {organization_id}; "
+               "shown only now, the previous key no longer works", err=True)
 
 
 @users_cli.command("create")

@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 from flask_jwt_extended import jwt_required
@@ -26,6 +28,8 @@ from api.criteria_store import (
     update_criterion,
 )
 from api.errors import ApiError
+from api.openapi import documented
+from api.openapi.common import Succeeded, ok
 from api.roles import admin_required, current_organization_id
 from api.services import services
 from api.validation import parse_json
@@ -35,7 +39,23 @@ from shared.models import Criterion, Organization
 bp = Blueprint("criteria", __name__, url_prefix="/criteria")
 
 
+class CriteriaList(Succeeded):
+    scoringMode: str  # noqa: N815
+    maxScore: int  # noqa: N815
+    criteria: list[dict[str, Any]]
+
+
+class OneCriterion(Succeeded):
+    criterion: dict[str, Any]
+
+
+class ScoringModeResponse(Succeeded):
+    scoringMode: str  # noqa: N815
+    maxScore: int  # noqa: N815
+
+
 @bp.get("")
+@documented(responses={200: ok(CriteriaList)})
 @jwt_required()
 def list_criteria() -> ResponseReturnValue:
     organization_id = current_organization_id()
@@ -46,6 +66,7 @@ def list_criteria() -> ResponseReturnValue:
 
 
 @bp.post("")
+@documented(body=NewCriterion, responses={201: ok(OneCriterion, "Created")})
 @admin_required
 def create() -> ResponseReturnValue:
     fields = parse_json(NewCriterion)
@@ -53,13 +74,14 @@ def create() -> ResponseReturnValue:
     with session_scope(services().session_factory) as session:
         _organization(session, organization_id)
         try:
-            criterion = create_criterion(session, organization_id, fields)
+            criterion = create_criterion(session, organization_id, fields, services().settings.max_criteria)
         except CriterionConflict as exc:
             raise ApiError(409, str(exc)) from exc
         return jsonify({"success": True, "criterion": criterion_as_dict(criterion)}), 201
 
 
 @bp.patch("/<int:criterion_id>")
+@documented(body=CriterionFields, responses={200: ok(OneCriterion)})
 @admin_required
 def update(criterion_id: int) -> ResponseReturnValue:
     fields = parse_json(CriterionFields)
@@ -73,6 +95,7 @@ def update(criterion_id: int) -> ResponseReturnValue:
 
 
 @bp.delete("/<int:criterion_id>")
+@documented(responses={200: ok(Succeeded, "Archived")})
 @admin_required
 def delete(criterion_id: int) -> ResponseReturnValue:
     with session_scope(services().session_factory) as session:
@@ -81,6 +104,7 @@ def delete(criterion_id: int) -> ResponseReturnValue:
 
 
 @bp.put("/scoring-mode")
+@documented(body=ScoringModeBody, responses={200: ok(ScoringModeResponse)})
 @admin_required
 def scoring_mode() -> ResponseReturnValue:
     body = parse_json(ScoringModeBody)

@@ -36,7 +36,7 @@ def create(organization_id: int, name: str, weight: float, description: str | No
     with session_scope(services().session_factory) as session:
         _require_organization(session, organization_id)
         try:
-            click.echo(create_criterion(session, organization_id, fields).id)
+            click.echo(create_criterion(session, organization_id, fields, services().settings.max_criteria).id)
         except CriterionConflict as exc:
             raise click.ClickException(str(exc)) from exc
 

@@ -14,7 +14,7 @@ MAX_WEIGHT = 1000.0
 
 
 class CriterionConflict(Exception):
-    """An active criterion of the organization already has this name."""
+    """An active criterion of the organization already has this name, or it has MAX_CRITERIA."""
 
 
 class CriterionFields(BaseModel):
@@ -60,7 +60,9 @@ def find_active(session: Session, organization_id: int, criterion_id: int) -> Cr
     return criterion
 
 
-def create_criterion(session: Session, organization_id: int, fields: NewCriterion) -> Criterion:
+def create_criterion(session: Session, organization_id: int, fields: NewCriterion, max_active: int) -> Criterion:
+    """Add a criterion; every active one goes into each call's prompt, hence `max_active`."""
+    _check_room(session, organization_id, max_active)
     _check_name_free(session, organization_id, fields.name)
     criterion = Criterion(organization_id=organization_id, name=fields.name, weight=fields.weight,
                           description=fields.description or None)
@@ -92,6 +94,16 @@ def set_scoring_mode(organization: Organization, mode: ScoringMode) -> None:
 
 def max_score(organization: Organization) -> int:
     return MAX_SCORE_BY_MODE.get(organization.scoring_mode, MAX_SCORE_BY_MODE[ScoringMode.TEN.value])
+
+
+def _check_room(session: Session, organization_id: int, max_active: int) -> None:
+    # Lock the organization's row: two admins adding the last criterion at once cannot both pass.
+    session.get(Organization, organization_id, with_for_update=True)
+    active = session.scalar(select(func.count()).select_from(Criterion).where(
+        Criterion.organization_id == organization_id, Criterion.is_active.is_(True))) or 0
+    if active >= max_active:
+        raise CriterionConflict(f"the organization already has {active} active criteria, the most allowed "
+                                f"(MAX_CRITERIA={max_active}); archive one first")
 
 
 def _check_name_free(session: Session, organization_id: int, name: str) -> None:

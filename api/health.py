@@ -8,6 +8,8 @@ from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 
+from api.openapi import documented
+from api.openapi.meta import ResponseDoc
 from api.services import services
 
 bp = Blueprint("health", __name__)
@@ -15,7 +17,15 @@ bp = Blueprint("health", __name__)
 WORKER_PING_TIMEOUT_S = 1.0
 
 
+HEALTH_SCHEMA = {"type": "object", "required": ["success", "status", "database", "redis", "workers"],
+                 "properties": {"success": {"type": "boolean"}, "status": {"enum": ["ok", "degraded"]},
+                                "database": {"type": "object"}, "redis": {"type": "object"},
+                                "workers": {"type": "object"}}}
+
+
 @bp.get("/health")
+@documented(responses={200: ResponseDoc("Everything answers", schema=HEALTH_SCHEMA),
+                       503: ResponseDoc("Something does not answer", schema=HEALTH_SCHEMA)})
 def health() -> ResponseReturnValue:
     checks = {"database": _check_database(), "redis": _check_redis(), "workers": _check_workers()}
     healthy = all(check["ok"] for check in checks.values())

@@ -16,8 +16,12 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_v
 from sqlalchemy import select
 
 from api.errors import ApiError
+from api.hemis_single_limit import single_sync_slot
+from api.openapi import documented
+from api.openapi.common import ACCEPTED_RUN
 from api.roles import admin_required, current_user_id
 from api.services import services
+from api.task_owners import remember_owner
 from api.validation import parse_json
 from shared.db import session_scope
 from shared.hemis_runs import HEMIS_KINDS, RunAlreadyRunning, progress_scope, run_kind, start_full_run
@@ -35,6 +39,8 @@ MAX_ID_LENGTH = 64
 
 
 @bp.post("/sync/<kind>")
+@documented(summary="Start a full HEMIS sync (students|employees) or sync one record (student|employee)",
+            responses=ACCEPTED_RUN)
 @admin_required
 def sync(kind: str) -> ResponseReturnValue:
     if kind in SINGLE_KINDS:
@@ -48,6 +54,7 @@ def sync(kind: str) -> ResponseReturnValue:
                                  progress=svc.progress, celery=svc.celery, triggered_by=f"user:{current_user_id()}")
     except RunAlreadyRunning as exc:
         raise ApiError(409, str(exc), extra={"runId": exc.run_id, "statusUrl": _status_url(exc.run_id)}) from exc
+    remember_owner(svc.redis, started.task_id, None)
     return _accepted(started.task_id, started.run_id)
 
 
@@ -84,13 +91,15 @@ def _sync_one(kind: str) -> ResponseReturnValue:
     svc = services()
     _require_configured()
     run_id, task_id = new_run_id(), str(uuid.uuid4())
-    with session_scope(svc.session_factory) as session:
+    with session_scope(svc.session_factory) as session, single_sync_slot(svc.redis, session):
         create_run(session, run_id, f"hemis_{kind[:-1]}", triggered_by=f"user:{current_user_id()}", task_id=task_id)
+    remember_owner(svc.redis, task_id, None)
     svc.celery.send_task("hemis.sync_one", args=[kind, run_id, body.hemis_id, id_number], task_id=task_id)
     return _accepted(task_id, run_id)
 
 
 @bp.get("/progress/<kind>")
+@documented(summary="Progress of the latest HEMIS sync of students or employees")
 @admin_required
 def progress(kind: str) -> ResponseReturnValue:
     if kind not in HEMIS_KINDS:

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
-from flask_jwt_extended import get_jwt, jwt_required
+from flask_jwt_extended import get_current_user, jwt_required
 from pydantic import Field
 from sqlalchemy import select
 
@@ -40,7 +40,7 @@ def organization_as_dict(organization: Organization) -> dict[str, Any]:
 def list_organizations() -> ResponseReturnValue:
     statement = select(Organization).order_by(Organization.id)
     if current_role() != Role.SUPERADMIN.value:
-        statement = statement.where(Organization.id == get_jwt().get("org_id"))
+        statement = statement.where(Organization.id == get_current_user().organization_id)
     with session_scope(services().session_factory) as session:
         organizations = [organization_as_dict(org) for org in session.scalars(statement)]
     return jsonify({"success": True, "organizations": organizations})
@@ -64,7 +64,7 @@ def create_organization() -> ResponseReturnValue:
 @bp.get("/<int:organization_id>")
 @jwt_required()
 def get_organization(organization_id: int) -> ResponseReturnValue:
-    if current_role() != Role.SUPERADMIN.value and get_jwt().get("org_id") != organization_id:
+    if current_role() != Role.SUPERADMIN.value and get_current_user().organization_id != organization_id:
         raise ApiError(404, f"Organization {organization_id} not found")
     with session_scope(services().session_factory) as session:
         organization = session.get(Organization, organization_id)

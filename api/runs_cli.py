@@ -86,9 +86,12 @@ def step1(organization_id: int, date_from: str | None, date_to: str | None, limi
     """Export the organization's call log from Sipuni to its CSV."""
     query = _validated(Step1Query, **{"from": date_from, "to": date_to, "limit": limit})
     _require_organization(organization_id)
-    run_id, task_id = sipuni_runs.start_step1(sipuni_runs.run_services_from(services()), organization_id,
-                                              CLI_TRIGGER, query.limit,
-                                              sipuni_runs.ExportWindow(query.date_from, query.date_to))
+    try:
+        run_id, task_id = sipuni_runs.start_step1(sipuni_runs.run_services_from(services()), organization_id,
+                                                  CLI_TRIGGER, query.limit,
+                                                  sipuni_runs.ExportWindow(query.date_from, query.date_to))
+    except sipuni_runs.RunInProgress as exc:
+        _refused(str(exc), exc.run_id)
     started = StartedRun(run_id, task_id)
     _started(started, watch)
 
@@ -108,7 +111,7 @@ def step2(organization_id: int, date_from: str | None, date_to: str | None, limi
     try:
         run_id, task_id = sipuni_runs.start_step2(sipuni_runs.run_services_from(services()), organization_id,
                                                   CLI_TRIGGER, sipuni_runs.ExportWindow(window.date_from, window.date_to))
-    except sipuni_runs.StepTwoRunning as exc:
+    except sipuni_runs.RunInProgress as exc:
         _refused(str(exc), exc.run_id)
     started = StartedRun(run_id, task_id)
     _started(started, watch)

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
-from flask_jwt_extended import get_jwt, jwt_required
+from flask_jwt_extended import get_current_user, jwt_required
 from pydantic import BaseModel, Field
 
 from api.roles import current_role, current_user_id
@@ -78,5 +78,5 @@ def _calls_scope() -> dict[str, int | None]:
 
 def _own_organization() -> int:
     # A user of no organization who is not a SUPERADMIN sees nothing: -1 matches no organization.
-    org_id = get_jwt().get("org_id")
+    org_id = get_current_user().organization_id
     return int(org_id) if org_id is not None else -1

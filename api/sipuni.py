@@ -22,19 +22,25 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, m
 from sqlalchemy import select
 
 from api.errors import ApiError
+from api.openapi import documented
+from api.openapi.common import ACCEPTED_RUN, Succeeded, ok
+from api.openapi.meta import ResponseDoc
+from api.openapi.security import WEBHOOK_KEY
 from api.roles import admin_required, current_organization_id, current_user_id, reader_required
 from api.services import services
 from api.storage_http import storage_unavailable
 from api.validation import parse_json, parse_query
 from shared.db import session_scope
-from shared.models import Organization, SyncRun
+from shared.models import SyncRun
 from shared.sipuni import CSV_FILE_NAME, KIND_STEP2, csv_key, step2_counts, step2_scope
 from shared.sipuni_runs import (
-    TRIGGERED_BY_WEBHOOK, ExportWindow, RunServices, StepTwoRunning, run_services_from, start_chain, start_step1,
+    TRIGGERED_BY_WEBHOOK, ExportWindow, RunInProgress, RunServices, run_services_from, start_chain, start_step1,
     start_step2,
 )
+from shared.sipuni_account import AccountMissing, UnknownOrganization, resolve_account
 from shared.storage import ObjectNotFound, StorageError
 from shared.storage.base import iter_chunks
+from shared.webhook_keys import organization_for_key
 
 bp = Blueprint("sipuni", __name__)
 bp.register_error_handler(StorageError, storage_unavailable)
@@ -104,9 +110,25 @@ def _accepted(task_id: str, run_id: str, **extra: Any) -> ResponseReturnValue:
 
 
 def _require_organization(organization_id: int) -> None:
+    """The organization exists and may use a Sipuni account (its own; the deployment's only if it
+    is the only organization): 404 / 409 otherwise, before anything is fetched."""
     with session_scope(services().session_factory) as session:
-        if session.get(Organization, organization_id) is None:
-            raise ApiError(404, f"Organization {organization_id} not found")
+        try:
+            resolve_account(session, organization_id, services().settings)
+        except UnknownOrganization as exc:
+            raise ApiError(404, f"Organization {organization_id} not found") from exc
+        except AccountMissing as exc:
+            raise ApiError(409, str(exc), {"account": f"sipuni account of organization {organization_id}"},
+                           extra={"missingAccount": "sipuni", "organizationId": organization_id}) from exc
+
+
+def _check_window(window: DateWindow) -> None:
+    """A date window longer than SIPUNI_MAX_WINDOW_DAYS (both days included) is refused."""
+    first, last = _day(window.date_from), _day(window.date_to)
+    max_days = services().settings.sipuni_max_window_days
+    if first and last and (last - first).days + 1 > max_days:
+        raise ApiError(400, "Validation failed",
+                       {"to": f"the window from..to spans more than {max_days} days (SIPUNI_MAX_WINDOW_DAYS)"})
 
 
 def _run_services() -> RunServices:
@@ -117,25 +139,31 @@ def _export_window(window: DateWindow) -> ExportWindow:
     return ExportWindow(window.date_from, window.date_to)
 
 
-def _step2_running(exc: StepTwoRunning) -> ApiError:
-    return ApiError(409, "A step-2 run is already in progress for this organization",
+def _run_in_progress(exc: RunInProgress) -> ApiError:
+    return ApiError(409, f"A {exc.step} run is already in progress for this organization",
                     extra={"runId": exc.run_id, "statusUrl": f"/runs/{exc.run_id}"})
 
 
 # --- step 1 ----------------------------------------------------------------------------------------
 
 @bp.post("/sipuni/step1-fetch-csv")
+@documented(query=Step1Query, responses=ACCEPTED_RUN)
 @admin_required
 def step1_fetch_csv() -> ResponseReturnValue:
     query = parse_query(Step1Query)
+    _check_window(query)
     organization_id = current_organization_id()
     _require_organization(organization_id)
-    run_id, task_id = start_step1(_run_services(), organization_id, f"user:{current_user_id()}", query.limit,
-                                  _export_window(query))
+    try:
+        run_id, task_id = start_step1(_run_services(), organization_id, f"user:{current_user_id()}", query.limit,
+                                      _export_window(query))
+    except RunInProgress as exc:
+        raise _run_in_progress(exc) from exc
     return _accepted(task_id, run_id)
 
 
 @bp.get("/sipuni/csv")
+@documented(responses={200: ResponseDoc("The saved export", media_type="text/csv")})
 @reader_required
 def download_csv() -> ResponseReturnValue:
     """The export, streamed from storage (whichever host wrote it)."""
@@ -155,22 +183,30 @@ def download_csv() -> ResponseReturnValue:
 # --- step 2 ----------------------------------------------------------------------------------------
 
 @bp.post("/sipuni/step2-process-recordings")
+@documented(query=DateWindow, responses=ACCEPTED_RUN)
 @admin_required
 def step2_process_recordings() -> ResponseReturnValue:
     window = parse_query(DateWindow)
+    _check_window(window)
     organization_id = current_organization_id()
+    _require_organization(organization_id)
     if services().storage.size(csv_key(organization_id)) is None:
         return jsonify({"success": False, "message": CSV_NOT_FOUND}), 404
-    _require_organization(organization_id)
     try:
         run_id, task_id = start_step2(_run_services(), organization_id, f"user:{current_user_id()}",
                                       _export_window(window))
-    except StepTwoRunning as exc:
-        raise _step2_running(exc) from exc
+    except RunInProgress as exc:
+        raise _run_in_progress(exc) from exc
     return _accepted(task_id, run_id)
 
 
+class Step2Progress(Succeeded):
+    runId: str  # noqa: N815
+    status: str
+
+
 @bp.get("/sipuni/progress")
+@documented(responses={200: ok(Step2Progress)})
 @reader_required
 def step2_progress() -> ResponseReturnValue:
     organization_id = current_organization_id()
@@ -200,19 +236,32 @@ def _counts_from_stats(stats: dict[str, Any]) -> dict[str, Any]:
 # --- webhook ---------------------------------------------------------------------------------------
 
 @bp.post("/sipuni-integration")
+@documented(body=WebhookBody, security=(WEBHOOK_KEY,), responses=ACCEPTED_RUN)
 def webhook() -> ResponseReturnValue:
-    expected = services().settings.webhook_api_key
-    if not expected:
-        raise ApiError(503, "The webhook is disabled: WEBHOOK_API_KEY is not set")
-    given = request.headers.get(WEBHOOK_KEY_HEADER, "")
-    if not hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8")):
-        raise ApiError(401, f"Missing or wrong {WEBHOOK_KEY_HEADER} header")
+    key_organization = _webhook_key_organization(request.headers.get(WEBHOOK_KEY_HEADER, ""))
     body = parse_json(WebhookBody)
+    _check_window(body)
     organization_id = body.organizationId
+    if key_organization is not None and key_organization != organization_id:
+        raise ApiError(403, f"This {WEBHOOK_KEY_HEADER} opens the webhook for another organization only")
     _require_organization(organization_id)
     try:
         chain = start_chain(_run_services(), organization_id, TRIGGERED_BY_WEBHOOK, body.limit, _export_window(body))
-    except StepTwoRunning as exc:
-        raise _step2_running(exc) from exc
+    except RunInProgress as exc:
+        raise _run_in_progress(exc) from exc
     return _accepted(chain.step1_task_id, chain.step1_run_id, step2={
         "taskId": chain.step2_task_id, "runId": chain.step2_run_id, "statusUrl": f"/runs/{chain.step2_run_id}"})
+
+
+def _webhook_key_organization(given: str) -> int | None:
+    """Which organization the key opens the webhook for: None for WEBHOOK_API_KEY (the seed's single
+    key, every organization), else the id of the organization whose own key it is; 401 otherwise."""
+    global_key = services().settings.webhook_api_key
+    if global_key and hmac.compare_digest(given.encode("utf-8"), global_key.encode("utf-8")):
+        return None
+    with session_scope(services().session_factory) as session:
+        key_organization = organization_for_key(session, given) if given else None
+    if key_organization is not None:
+        return key_organization
+    hint = "" if global_key else " (WEBHOOK_API_KEY is not set: give the organization's own webhook key)"
+    raise ApiError(401, f"Missing or wrong {WEBHOOK_KEY_HEADER} header{hint}")

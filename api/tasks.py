@@ -1,4 +1,8 @@
-"""`GET /tasks/<task_id>`: a task's state and result from Celery's result backend."""
+"""`GET /tasks/<task_id>`: a task's state and result from Celery's result backend.
+
+Only tasks of the caller's organization are shown (a SUPERADMIN sees all); HEMIS tasks, which
+belong to the deployment, only to ADMINs. Any other id answers 404, as if it did not exist.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,15 @@ from typing import Any
 
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
-from flask_jwt_extended import jwt_required
+from flask_jwt_extended import get_current_user, jwt_required
 
 from api.errors import ApiError
+from api.openapi import documented
+from api.openapi.common import TaskStatus, ok
+from api.roles import is_admin
 from api.services import services
+from api.task_owners import DEPLOYMENT, owner_of
+from shared.models import Role
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
@@ -17,13 +26,26 @@ MAX_TASK_ID_LENGTH = 64
 
 
 @bp.get("/<task_id>")
+@documented(responses={200: ok(TaskStatus)})
 @jwt_required()
 def task_status(task_id: str) -> ResponseReturnValue:
     if len(task_id) > MAX_TASK_ID_LENGTH:
         raise ApiError(400, "taskId is too long")
+    if not _visible(task_id):
+        raise ApiError(404, f"Task {task_id} not found")
     result = services().celery.AsyncResult(task_id)
     state = result.state
     return jsonify({"taskId": task_id, "state": state, "result": _result_payload(state, result.result)})
+
+
+def _visible(task_id: str) -> bool:
+    caller = get_current_user()
+    if caller.role == Role.SUPERADMIN.value:
+        return True
+    owner = owner_of(services().redis, task_id)
+    if owner == DEPLOYMENT:
+        return is_admin()
+    return owner is not None and owner == str(caller.organization_id)
 
 
 def _result_payload(state: str, value: Any) -> Any:

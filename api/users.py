@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 from flask_jwt_extended import jwt_required
 from sqlalchemy import select
 
 from api.errors import ApiError
+from api.openapi import documented
+from api.openapi.common import Succeeded, ok
 from api.roles import current_organization_id, current_user_id, reader_required
 from api.services import services
 from shared.db import session_scope
@@ -22,7 +26,16 @@ def user_as_dict(user: User) -> dict[str, object]:
             "lastName": user.last_name, "isActive": user.is_active}
 
 
+class MeResponse(Succeeded):
+    user: dict[str, Any]
+
+
+class UsersResponse(Succeeded):
+    users: list[dict[str, Any]]
+
+
 @bp.get("/auth/me")
+@documented(responses={200: ok(MeResponse)})
 @jwt_required()
 def me() -> ResponseReturnValue:
     with session_scope(services().session_factory) as session:
@@ -33,6 +46,7 @@ def me() -> ResponseReturnValue:
 
 
 @bp.get("/users")
+@documented(responses={200: ok(UsersResponse)})
 @reader_required
 def list_users() -> ResponseReturnValue:
     organization_id = current_organization_id()

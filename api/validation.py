@@ -8,6 +8,7 @@ from flask import request
 from pydantic import BaseModel, ValidationError
 
 from api.errors import ApiError
+from api.input_guards import contains_nul
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -21,6 +22,8 @@ def parse_json(model: type[ModelT]) -> ModelT:
         payload = {}
     if not isinstance(payload, dict):
         raise ApiError(400, "Request body must be a JSON object")
+    if contains_nul(payload):
+        raise ApiError(400, "Validation failed", {"body": "strings must not contain a NUL byte"})
     return _validate(model, payload)
 
 

@@ -15,7 +15,8 @@ from devstack.envfile import load_env
 from devstack.processes import ProcessGroup
 from devstack.redis_local import redis_answers, start_bundled_redis
 from devstack.upstreams import after_bootstrap, run_post_start_hooks, start_upstreams
-from shared.settings import DEFAULT_PORT, DEFAULT_REDIS_URL, Settings
+from shared.flower_options import flower_options
+from shared.settings import DEFAULT_FLOWER_ADDRESS, DEFAULT_PORT, DEFAULT_REDIS_URL, ConfigError, Settings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_FLOWER_PORT = 5555
@@ -41,6 +42,7 @@ def local_defaults(env: dict[str, str], workdir: Path) -> dict[str, str]:
     env["DATA_DIR"] = str((workdir / env.get("DATA_DIR", ".data/files")).resolve())
     env.setdefault("PORT", str(DEFAULT_PORT))
     env.setdefault("FLOWER_PORT", str(DEFAULT_FLOWER_PORT))
+    env.setdefault("FLOWER_ADDRESS", DEFAULT_FLOWER_ADDRESS)
     env["PYTHONUNBUFFERED"] = "1"
     return env
 
@@ -55,8 +57,9 @@ def start_services(group: ProcessGroup, env: dict[str, str], workdir: Path) -> N
                            "-n", "worker@%h", "--loglevel", "INFO"])
     group.start("beat", [python, "-m", "celery", "-A", "workers", "beat", "--loglevel", "INFO",
                          "--schedule", str(workdir / ".data" / "celerybeat-schedule")])
-    # Flower reads FLOWER_PORT and FLOWER_BASIC_AUTH from the environment (kept off the command line).
-    group.start("flower", [python, "-m", "celery", "-A", "workers", "flower", "--address=127.0.0.1"])
+    # Flower reads FLOWER_PORT, FLOWER_BASIC_AUTH and FLOWER_ADDRESS from the environment (kept off the
+    # command line); flowerconfig.py in PROJECT_ROOT, its working directory, refuses to run without auth.
+    group.start("flower", [python, "-m", "celery", "-A", "workers", "flower"])
 
 
 def wait_until_healthy(port: str, group: ProcessGroup) -> bool:
@@ -74,12 +77,14 @@ def wait_until_healthy(port: str, group: ProcessGroup) -> bool:
 
 
 def print_banner(env: dict[str, str], admin_lines: list[str], upstream_lines: list[str]) -> None:
-    flower_user = env.get("FLOWER_BASIC_AUTH", "").partition(":")[0] or "(no auth)"
+    flower_user = env.get("FLOWER_BASIC_AUTH", "").partition(":")[0]
     lines = ["", "navai-sync is running:",
              f"  Runs    http://127.0.0.1:{env['PORT']}/   (the live runs page: log in as the admin below)",
              f"  API     http://127.0.0.1:{env['PORT']}   (try: curl http://127.0.0.1:{env['PORT']}/health)",
              f"  Metrics http://127.0.0.1:{env['PORT']}/metrics",
-             f"  Flower  http://127.0.0.1:{env['FLOWER_PORT']}   (user {flower_user}; password: FLOWER_BASIC_AUTH in .env)",
+             f"  Flower  http://{env['FLOWER_ADDRESS']}:{env['FLOWER_PORT']}   (user {flower_user}; password: "
+             "FLOWER_BASIC_AUTH in .env)",
+             f"  Docs    http://127.0.0.1:{env['PORT']}/docs   (OpenAPI: /openapi.json)",
              *admin_lines, *upstream_lines, "  Ctrl-C stops everything.", ""]
     print("\n".join(lines), flush=True)
 
@@ -88,6 +93,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     workdir = Path(args.workdir).resolve()
     env = local_defaults(load_env(workdir), workdir)
+    try:
+        flower_options(env)  # refuse before starting anything, with Flower's own message
+    except ConfigError as exc:
+        print(f"flower: {exc}", file=sys.stderr)
+        return 1
     group = ProcessGroup(cwd=PROJECT_ROOT, env=env)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:

@@ -29,7 +29,17 @@ DEFAULT_SIPUNI_RATE_LIMIT_PER_S = 8.0
 DEFAULT_JWT_EXPIRES_S = 3600
 DEFAULT_STT_LANGUAGE = "uz"
 DEFAULT_STT_RATE_LIMIT_PER_S = 1.0
-MIN_SECRET_LENGTH = 16
+# HS256 keys shorter than the hash (32 bytes) make forged tokens guessable offline.
+MIN_JWT_SECRET_BYTES = 32
+# A webhook key is a bearer secret in a header: long enough not to be guessed by trying.
+MIN_WEBHOOK_KEY_LENGTH = 24
+# A token lives at least a minute (clock skew) and at most a day (a stolen one dies soon).
+MIN_JWT_EXPIRES_S = 60
+MAX_JWT_EXPIRES_S = 86_400
+DEFAULT_FLOWER_ADDRESS = "127.0.0.1"
+# Bounded triggers: the longest step-1/step-2 date window, and active criteria per organization.
+DEFAULT_SIPUNI_MAX_WINDOW_DAYS = 366
+DEFAULT_MAX_CRITERIA = 30
 # Every task ends within the hard limit; a message a dead worker held goes back to the queue after
 # the visibility timeout, which must therefore be longer than the longest task.
 DEFAULT_TASK_TIME_LIMIT_S = 300
@@ -97,6 +107,9 @@ class Settings:
     ai_rate_limit: float = 1.0
     delete_audio_after_analysis: bool = False
     flower_basic_auth: str = ""
+    flower_address: str = DEFAULT_FLOWER_ADDRESS
+    sipuni_max_window_days: int = DEFAULT_SIPUNI_MAX_WINDOW_DAYS
+    max_criteria: int = DEFAULT_MAX_CRITERIA
     celery_task_time_limit_s: int = DEFAULT_TASK_TIME_LIMIT_S
     celery_visibility_timeout_s: int = DEFAULT_VISIBILITY_TIMEOUT_S
     stt_rate_limit: float = DEFAULT_STT_RATE_LIMIT_PER_S
@@ -166,9 +179,22 @@ class Settings:
             raise ConfigError("STT_TIMEOUT_S must be at least 1 second")
         if self.log_format not in LOG_FORMATS:
             raise ConfigError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, got {self.log_format!r}")
-        if self.jwt_secret_key and len(self.jwt_secret_key) < MIN_SECRET_LENGTH:
-            raise ConfigError(f"JWT_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters long")
+        self._check_security()
         return self
+
+    def _check_security(self) -> None:
+        """Secrets and token lifetimes (issue #12): refused at start with what to set instead."""
+        if self.jwt_secret_key and len(self.jwt_secret_key.encode("utf-8")) < MIN_JWT_SECRET_BYTES:
+            raise ConfigError(f"JWT_SECRET_KEY must be at least {MIN_JWT_SECRET_BYTES} bytes long, e.g. "
+                              "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`")
+        if not MIN_JWT_EXPIRES_S <= self.jwt_expires_s <= MAX_JWT_EXPIRES_S:
+            raise ConfigError(f"JWT_EXPIRES_S must lie within {MIN_JWT_EXPIRES_S}..{MAX_JWT_EXPIRES_S} seconds "
+                              f"(got {self.jwt_expires_s})")
+        if self.webhook_api_key and len(self.webhook_api_key) < MIN_WEBHOOK_KEY_LENGTH:
+            raise ConfigError(f"WEBHOOK_API_KEY must be at least {MIN_WEBHOOK_KEY_LENGTH} characters long "
+                              "(or unset, to accept only organizations' own webhook keys)")
+        if self.sipuni_max_window_days < 1 or self.max_criteria < 1:
+            raise ConfigError("SIPUNI_MAX_WINDOW_DAYS and MAX_CRITERIA must be at least 1")
 
     def with_api_secrets(self) -> "Settings":
         """What the API needs on top: a JWT secret. Workers and beat do without one.

@@ -1,9 +1,12 @@
-"""Starting Sipuni runs: the one path taken by the HTTP triggers and by scheduled syncs.
+"""Starting Sipuni runs: the one path taken by the HTTP triggers, the CLI and scheduled syncs.
 
 A run is recorded (`sync_runs`, status running) and shown in the live progress before its task is
-enqueued. Step 2 holds the organization's step-2 lock from the moment it is started until its
-summary is written; a chain (step 1 then step 2: the webhook and scheduled syncs) takes that lock
-before step 1, so no other step 2 can start in between and a second trigger is refused at once.
+enqueued, and its task's organization is remembered (`GET /tasks/<id>` shows it to that
+organization only). One step 1 and one step 2 per organization at a time: step 2 holds the
+organization's step-2 lock from the moment it is started until its summary is written; step 1
+holds the step-1 lock, which a later trigger releases once the run holding it has finished (the
+worker does not). A chain (step 1 then step 2: the webhook and scheduled syncs) takes both locks
+before step 1, so a second trigger is refused at once.
 """
 
 from __future__ import annotations
@@ -18,8 +21,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from shared.db import session_scope
 from shared.locks import RunLock
+from shared.models import FINISHED_STATUSES, SyncRun
 from shared.progress import ProgressStore
 from shared.runs import create_run
+from shared.task_owners import remember_owner
 from shared.sipuni import KIND_STEP1, KIND_STEP2, step1_scope, step2_scope
 
 TASK_FETCH_CSV = "sipuni.fetch_csv"  # sent by name: the API never imports worker code
@@ -28,12 +33,27 @@ TRIGGERED_BY_SCHEDULE = "schedule"
 TRIGGERED_BY_WEBHOOK = "webhook"
 
 
-class StepTwoRunning(Exception):
-    """The organization's step 2 (or a chain ending in one) is still going."""
+class RunInProgress(Exception):
+    """The organization's step of this kind is still going; `run_id` names the run holding it."""
+
+    step = ""
 
     def __init__(self, organization_id: int, run_id: str) -> None:
-        super().__init__(f"a step-2 run is already in progress for organization {organization_id} (run {run_id})")
+        super().__init__(f"a {self.step} run is already in progress for organization {organization_id} "
+                         f"(run {run_id})")
         self.run_id = run_id
+
+
+class StepOneRunning(RunInProgress):
+    """The organization's step 1 is still going."""
+
+    step = "step-1"
+
+
+class StepTwoRunning(RunInProgress):
+    """The organization's step 2 (or a chain ending in one) is still going."""
+
+    step = "step-2"
 
 
 @dataclass(frozen=True)
@@ -72,6 +92,7 @@ def new_run(svc: RunServices, kind: str, organization_id: int, triggered_by: str
             run_id: str | None = None) -> tuple[str, str]:
     """Record a run (status running) and show it in the live progress; return (run id, task id)."""
     run_id, task_id = run_id or str(uuid.uuid4()), str(uuid.uuid4())
+    remember_owner(svc.redis, task_id, organization_id)
     with session_scope(svc.session_factory) as session:
         create_run(session, run_id, kind, organization_id=organization_id, triggered_by=triggered_by,
                    task_id=task_id)
@@ -80,12 +101,31 @@ def new_run(svc: RunServices, kind: str, organization_id: int, triggered_by: str
     return run_id, task_id
 
 
-def take_step2_lock(client: redis.Redis, organization_id: int, run_id: str) -> RunLock:
-    lock = RunLock(client, step2_scope(organization_id))
+def take_step1_lock(svc: RunServices, organization_id: int, run_id: str) -> RunLock:
+    return _take_lock(svc, step1_scope(organization_id), run_id, StepOneRunning, organization_id)
+
+
+def take_step2_lock(svc: RunServices, organization_id: int, run_id: str) -> RunLock:
+    return _take_lock(svc, step2_scope(organization_id), run_id, StepTwoRunning, organization_id)
+
+
+def _take_lock(svc: RunServices, scope: str, run_id: str, refusal: type[RunInProgress],
+               organization_id: int) -> RunLock:
+    lock = RunLock(svc.redis, scope)
     holder = lock.acquire(run_id)
+    if holder is not None and _run_finished(svc, holder):
+        # The run that held it has ended (a step 1: its worker does not release the lock).
+        lock.release(holder)
+        holder = lock.acquire(run_id)
     if holder is not None:
-        raise StepTwoRunning(organization_id, holder)
+        raise refusal(organization_id, holder)
     return lock
+
+
+def _run_finished(svc: RunServices, run_id: str) -> bool:
+    with session_scope(svc.session_factory) as session:
+        run = session.get(SyncRun, run_id)
+        return run is not None and run.status in FINISHED_STATUSES
 
 
 def step1_kwargs(run_id: str, organization_id: int, limit: int, window: ExportWindow | None,
@@ -102,8 +142,17 @@ def step2_kwargs(run_id: str, organization_id: int, window: ExportWindow | None)
 
 def start_step1(svc: RunServices, organization_id: int, triggered_by: str, limit: int,
                 window: ExportWindow | None) -> tuple[str, str]:
-    run_id, task_id = new_run(svc, KIND_STEP1, organization_id, triggered_by, step1_scope(organization_id))
-    svc.celery.send_task(TASK_FETCH_CSV, kwargs=step1_kwargs(run_id, organization_id, limit, window), task_id=task_id)
+    """Lock, record and enqueue step 1; raises StepOneRunning when one is on."""
+    run_id = str(uuid.uuid4())
+    lock = take_step1_lock(svc, organization_id, run_id)
+    try:
+        run_id, task_id = new_run(svc, KIND_STEP1, organization_id, triggered_by, step1_scope(organization_id),
+                                  run_id)
+        svc.celery.send_task(TASK_FETCH_CSV, kwargs=step1_kwargs(run_id, organization_id, limit, window),
+                             task_id=task_id)
+    except BaseException:
+        lock.release(run_id)
+        raise
     return run_id, task_id
 
 
@@ -111,7 +160,7 @@ def start_step2(svc: RunServices, organization_id: int, triggered_by: str,
                 window: ExportWindow | None) -> tuple[str, str]:
     """Lock, record and enqueue step 2; raises StepTwoRunning when one is on."""
     run_id = str(uuid.uuid4())
-    lock = take_step2_lock(svc.redis, organization_id, run_id)
+    lock = take_step2_lock(svc, organization_id, run_id)
     try:
         run_id, task_id = new_run(svc, KIND_STEP2, organization_id, triggered_by, step2_scope(organization_id),
                                   run_id)
@@ -125,21 +174,32 @@ def start_step2(svc: RunServices, organization_id: int, triggered_by: str,
 
 def start_chain(svc: RunServices, organization_id: int, triggered_by: str, limit: int,
                 window: ExportWindow | None) -> StartedChain:
-    """Step 1 then step 2 (on the same window) as a Celery chain, under the step-2 lock from the
-    start; raises StepTwoRunning when a step 2 is on."""
-    step2_run_id = str(uuid.uuid4())
-    lock = take_step2_lock(svc.redis, organization_id, step2_run_id)
+    """Step 1 then step 2 (on the same window) as a Celery chain, under both locks from the start;
+    raises StepOneRunning / StepTwoRunning when either step is on."""
+    step1_run_id, step2_run_id = str(uuid.uuid4()), str(uuid.uuid4())
+    step1_lock = take_step1_lock(svc, organization_id, step1_run_id)
     try:
-        step1_run_id, step1_task_id = new_run(svc, KIND_STEP1, organization_id, triggered_by,
-                                              step1_scope(organization_id))
-        step2_run_id, step2_task_id = new_run(svc, KIND_STEP2, organization_id, triggered_by,
-                                              step2_scope(organization_id), step2_run_id)
-        fetch = svc.celery.signature(TASK_FETCH_CSV, kwargs=step1_kwargs(
-            step1_run_id, organization_id, limit, window, step2_run_id), immutable=True).set(task_id=step1_task_id)
-        process = svc.celery.signature(TASK_PROCESS_CSV, kwargs=step2_kwargs(step2_run_id, organization_id, window),
-                                       immutable=True).set(task_id=step2_task_id)
-        (fetch | process).apply_async()
+        step2_lock = take_step2_lock(svc, organization_id, step2_run_id)
     except BaseException:
-        lock.release(step2_run_id)
+        step1_lock.release(step1_run_id)
         raise
+    try:
+        return _enqueue_chain(svc, organization_id, triggered_by, limit, window, step1_run_id, step2_run_id)
+    except BaseException:
+        step1_lock.release(step1_run_id)
+        step2_lock.release(step2_run_id)
+        raise
+
+
+def _enqueue_chain(svc: RunServices, organization_id: int, triggered_by: str, limit: int,
+                   window: ExportWindow | None, step1_run_id: str, step2_run_id: str) -> StartedChain:
+    step1_run_id, step1_task_id = new_run(svc, KIND_STEP1, organization_id, triggered_by,
+                                          step1_scope(organization_id), step1_run_id)
+    step2_run_id, step2_task_id = new_run(svc, KIND_STEP2, organization_id, triggered_by,
+                                          step2_scope(organization_id), step2_run_id)
+    fetch = svc.celery.signature(TASK_FETCH_CSV, kwargs=step1_kwargs(
+        step1_run_id, organization_id, limit, window, step2_run_id), immutable=True).set(task_id=step1_task_id)
+    process = svc.celery.signature(TASK_PROCESS_CSV, kwargs=step2_kwargs(step2_run_id, organization_id, window),
+                                   immutable=True).set(task_id=step2_task_id)
+    (fetch | process).apply_async()
     return StartedChain(step1_run_id, step1_task_id, step2_run_id, step2_task_id)

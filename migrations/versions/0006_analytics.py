@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = '0006_analytics'
-down_revision = '0003_ai'
+down_revision = '0005_security'
 branch_labels = None
 depends_on = None
 

@@ -55,6 +55,8 @@ class Organization(Base):
     sync_schedule: Mapped[str | None] = mapped_column(String(100))
     # The next due time of `sync_schedule` (UTC); beat claims it, runs, and moves it on.
     next_scheduled_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # SHA-256 (hex) of the organization's own webhook key; the key itself is shown once, never stored.
+    webhook_key_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     users: Mapped[list["User"]] = relationship(back_populates="organization")

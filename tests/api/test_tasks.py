@@ -16,7 +16,7 @@ def _wait_for_state(client, headers, task_id, states=("SUCCESS", "FAILURE")):
 
 
 def test_a_task_runs_on_a_real_worker_and_its_result_is_read_back(client, auth_headers, celery_app, worker):
-    headers = auth_headers("ADMIN")  # creates one user, which the task counts in the database
+    headers = auth_headers("SUPERADMIN")  # creates one user, which the task counts in the database
     task_id = celery_app.send_task("system.echo", args=["hello"]).id
     body = _wait_for_state(client, headers, task_id)
     assert body["taskId"] == task_id
@@ -26,8 +26,9 @@ def test_a_task_runs_on_a_real_worker_and_its_result_is_read_back(client, auth_h
     assert body["result"]["worker"] == worker.name
 
 
-def test_unknown_task_is_pending_with_no_result(client, auth_headers):
-    body = client.get("/tasks/does-not-exist", headers=auth_headers()).get_json()
+def test_an_unknown_task_is_404_for_an_admin_and_pending_for_a_superadmin(client, auth_headers):
+    assert client.get("/tasks/does-not-exist", headers=auth_headers()).status_code == 404
+    body = client.get("/tasks/does-not-exist", headers=auth_headers("SUPERADMIN")).get_json()
     assert body == {"taskId": "does-not-exist", "state": "PENDING", "result": None}
 
 

@@ -44,3 +44,20 @@ def test_short_jwt_secret_is_refused():
 def test_to_env_round_trips():
     settings = Settings.from_env({"NAVAI_ENV": "test", "JWT_SECRET_KEY": "x" * 32, "HEMIS_RATE_LIMIT": "5"})
     assert Settings.from_env(settings.to_env()) == settings
+
+
+@pytest.mark.parametrize("value", ["59", "86401", "-1", "315360000"])
+def test_jwt_lifetime_outside_a_minute_to_a_day_is_refused(value):
+    with pytest.raises(ConfigError, match="JWT_EXPIRES_S must lie within 60..86400"):
+        Settings.from_env({"NAVAI_ENV": "test", "JWT_EXPIRES_S": value})
+
+
+def test_jwt_secret_needs_32_bytes():
+    with pytest.raises(ConfigError, match="at least 32 bytes"):
+        Settings.from_env({"NAVAI_ENV": "test", "JWT_SECRET_KEY": "x" * 31})
+    assert Settings.from_env({"NAVAI_ENV": "test", "JWT_SECRET_KEY": "x" * 32}).jwt_secret_key == "x" * 32
+
+
+def test_a_short_webhook_key_is_refused_at_start():
+    with pytest.raises(ConfigError, match="WEBHOOK_API_KEY must be at least 24"):
+        Settings.from_env({"NAVAI_ENV": "test", "WEBHOOK_API_KEY": "1"})

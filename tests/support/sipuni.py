@@ -103,13 +103,22 @@ def sipuni(settings: Settings) -> SipuniSimulator:
 
 
 @pytest.fixture
-def sipuni_org(make_user: Callable[..., User], db) -> tuple[User, Organization]:  # type: ignore[no-untyped-def]
-    """An ADMIN and an organization whose employees have the extensions EMPLOYEE_EXTS."""
+def sipuni_org(make_user: Callable[..., User], db, settings: Settings) -> tuple[User, Organization]:  # type: ignore[no-untyped-def]
+    """An ADMIN and an organization whose employees have the extensions EMPLOYEE_EXTS. The
+    organization has its own Sipuni account (the simulator's), so tests may add more organizations:
+    the deployment's account serves only a deployment with a single organization."""
     admin = make_user("ADMIN")
     organization = db.get(Organization, admin.organization_id)
+    give_sipuni_account(db, organization, settings)
     for ext in EMPLOYEE_EXTS:
         make_user("EMPLOYEE", organization=organization, ext_code=ext)
     return admin, organization
+
+
+def give_sipuni_account(db, organization: Organization, settings: Settings) -> None:  # type: ignore[no-untyped-def]
+    """Give `organization` its own Sipuni account: the one the simulator accepts."""
+    organization.sipuni_user, organization.sipuni_secret = settings.sipuni_user, settings.sipuni_secret
+    db.commit()
 
 
 def expected_outcomes(calls: list[dict[str, Any]], employee_exts: tuple[str, ...] = EMPLOYEE_EXTS) -> dict[str, str]:

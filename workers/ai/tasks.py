@@ -18,6 +18,7 @@ import requests
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
+from shared.ai_queue import clear_queued
 from shared.models import AiStatus
 from shared.ratelimit import RateLimiter
 from workers.ai.answer import Evaluation, parse_answer
@@ -58,6 +59,7 @@ def _result(call_id: int, status: str, **extra: Any) -> dict[str, Any]:
 def process_call(self: NavaiTask, call_id: int) -> dict[str, Any]:
     """Start the pipeline for one call, or record why it cannot run."""
     problem = configuration_problem(self.ctx.settings)
+    clear_queued(self.ctx.redis, [call_id])  # no longer queued: from here its ai_status tells
     with self.session() as session:
         call = lock_call(session, call_id)
         if call is None:

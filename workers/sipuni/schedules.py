@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from shared.models import Organization, RunStatus, SyncRun, utcnow
 from shared.schedules import cron_problem, next_due_utc, time_zone_problem
 from shared.sipuni import KIND_STEP2
-from shared.sipuni_runs import TRIGGERED_BY_SCHEDULE, ExportWindow, RunServices, StepTwoRunning, start_chain
+from shared.sipuni_runs import TRIGGERED_BY_SCHEDULE, ExportWindow, RunInProgress, RunServices, start_chain
 from workers.base import NavaiTask
 
 log = logging.getLogger("navai.sipuni.schedule")
@@ -58,7 +58,7 @@ def scheduled_syncs(self: NavaiTask) -> dict[str, Any]:
             window = sync_window(session, item.organization_id, item.time_zone, now)
         try:
             chain = start_chain(svc, item.organization_id, TRIGGERED_BY_SCHEDULE, SCHEDULED_EXPORT_LIMIT, window)
-        except StepTwoRunning as exc:
+        except RunInProgress as exc:
             log.warning("[SCHEDULE] organization %s: sync due at %s skipped, run %s is still going",
                         item.organization_id, item.was_due_at.isoformat(), exc.run_id)
             skipped.append({"organizationId": item.organization_id, "runningRunId": exc.run_id})

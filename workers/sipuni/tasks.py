@@ -24,6 +24,7 @@ import requests
 from celery import shared_task
 from celery.utils.log import get_task_logger
 
+from shared.ai_queue import mark_queued
 from shared.models import RunStatus
 from shared.ratelimit import RateLimiter
 from shared.runs import finish_run
@@ -31,7 +32,7 @@ from shared.sipuni import csv_key
 from shared.storage import StorageError
 from workers.base import NavaiTask
 from workers.sipuni import call_log, files, runstate
-from workers.sipuni.accounts import AccountCache, UnknownOrganization
+from workers.sipuni.accounts import AccountCache, AccountMissing, UnknownOrganization
 from workers.sipuni.client import DATE_FORMAT, SipuniClient
 from workers.sipuni.csv_parser import CsvFormatError, call_from_row, is_valid_record_id, iter_file, iter_stream, usual_offset_s
 from workers.sipuni.staging import RowStaging
@@ -69,11 +70,12 @@ def _http() -> requests.Session:
 
 
 def _client(task: NavaiTask, organization_id: int, policy: RetryPolicy) -> SipuniClient:
-    """A client for the organization's Sipuni account, or the deployment's (SIPUNI_USER/SECRET)."""
+    """A client for the organization's Sipuni account (the deployment's only for a single-organization
+    deployment); `UpstreamRejected`, so nothing is fetched, when it may use none."""
     settings = task.ctx.settings
     try:
         account = _accounts.account(organization_id, settings, task.session)
-    except UnknownOrganization as exc:
+    except (UnknownOrganization, AccountMissing) as exc:
         raise UpstreamRejected(str(exc)) from exc
     limiter = RateLimiter(task.ctx.redis, RATE_LIMIT_NAME, settings.sipuni_rate_limit)
     return SipuniClient(settings.sipuni_api_url, account.user, account.secret, http=_http(), limiter=limiter,
@@ -239,6 +241,7 @@ def process_call(self: NavaiTask, run_id: str, organization_id: int, unit: str,
     else:
         stored, outcome = _store_call(self, run_id, organization_id, call_from_row(row, offset_s), unit)
     if stored is not None and stored.call_id is not None:
+        mark_queued(self.ctx.redis, [stored.call_id])  # so that a reprocess does not queue it a second time
         self.app.send_task(AI_TASK_NAME, args=[stored.call_id])  # after the commit, by name (ai queue)
     if runstate.record_outcome(self.ctx.progress, run_id, unit, outcome):
         finalize_step2.delay(run_id, organization_id)

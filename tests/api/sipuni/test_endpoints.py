@@ -10,7 +10,7 @@ from shared.models import Call, Organization
 from shared.redis_client import make_redis
 from shared.sipuni import csv_path, step2_scope
 from tests.conftest import settings_with
-from tests.support.sipuni import wait_for_run
+from tests.support.sipuni import give_sipuni_account, wait_for_run
 
 CSV_NOT_FOUND = {"success": False, "message": "CSV file not found. Please run Step 1 first."}
 
@@ -71,14 +71,15 @@ def test_webhook_key_checks(client, settings):
                        headers={"X-API-Key": settings.webhook_api_key[:-1]}).status_code == 401
 
 
-def test_webhook_is_disabled_without_a_key(settings):
+def test_without_a_global_key_only_organization_keys_open_the_webhook(settings):
     from api import create_app
 
     app = create_app(settings_with(settings, webhook_api_key=""))
     response = app.test_client().post("/sipuni-integration", json={"organizationId": 1},
                                       headers={"X-API-Key": ""})
     app.extensions["navai"].engine.dispose()
-    assert response.status_code == 503
+    assert response.status_code == 401
+    assert "WEBHOOK_API_KEY is not set" in response.get_json()["message"]
 
 
 @pytest.mark.parametrize("raw, field", [
@@ -137,11 +138,16 @@ def test_an_admin_never_touches_another_organizations_calls(
 
     # organizationId is honoured for SUPERADMINs only: an ADMIN stays in their own organization.
     query = f"?organizationId={other_org.id}"
-    assert client.post(f"/sipuni/step2-process-recordings{query}", headers=stranger_headers).status_code == 404
+    refused = client.post(f"/sipuni/step2-process-recordings{query}", headers=stranger_headers)
+    assert refused.status_code == 409 and refused.get_json()["organizationId"] == stranger.organization_id
     assert client.get(f"/sipuni/csv{query}", headers=stranger_headers).status_code == 404
     assert client.get(f"/runs/{run['runId']}", headers=stranger_headers).status_code == 404
     assert client.get("/sipuni/progress", headers=stranger_headers).status_code == 404
 
+    # Without its own Sipuni account, the stranger's organization may not use the deployment's.
+    refused = client.post("/sipuni/step1-fetch-csv?limit=20", headers=stranger_headers)
+    assert refused.status_code == 409 and refused.get_json()["missingAccount"] == "sipuni"
+    give_sipuni_account(db, db.get(Organization, stranger.organization_id), settings)
     own = client.post(f"/sipuni/step1-fetch-csv?limit=20{query.replace('?', '&')}", headers=stranger_headers)
     wait_for_run(client, stranger_headers, own.get_json()["runId"])
     assert csv_path(settings.data_dir, stranger.organization_id).is_file()

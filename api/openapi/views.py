@@ -1,0 +1,49 @@
+"""`GET /openapi.json` and `GET /docs` (Swagger UI, served from the pip package's own files: no CDN)."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+
+from flask import Blueprint, Response, current_app, jsonify, send_from_directory
+from flask.typing import ResponseReturnValue
+
+from api.openapi.builder import build_document
+from api.openapi.meta import ResponseDoc, documented
+
+bp = Blueprint("docs", __name__)
+
+SWAGGER_ASSETS = files("flask_openapi3_swagger") / "templates" / "swagger"
+DOCS_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>navai-sync API</title>
+<link rel="stylesheet" href="/docs/assets/css/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="/docs/assets/js/swagger-ui-bundle.js"></script>
+<script>
+  window.ui = SwaggerUIBundle({url: "/openapi.json", dom_id: "#swagger-ui", deepLinking: true,
+                               persistAuthorization: true});
+</script></body></html>
+"""
+DOCUMENT_KEY = "navai_openapi_document"
+
+
+@bp.get("/openapi.json")
+@documented(responses={200: ResponseDoc("The OpenAPI 3.1 document of this API", schema={"type": "object"})})
+def openapi_document() -> ResponseReturnValue:
+    """The OpenAPI 3.1 document, generated from the running app's routes."""
+    document = current_app.extensions.get(DOCUMENT_KEY)
+    if document is None:  # routes are fixed once the app serves: build it once
+        document = current_app.extensions[DOCUMENT_KEY] = build_document(current_app)
+    return jsonify(document)
+
+
+@bp.get("/docs")
+@documented(responses={200: ResponseDoc("Swagger UI", media_type="text/html")})
+def docs_page() -> ResponseReturnValue:
+    """Interactive API documentation (Swagger UI) over /openapi.json."""
+    return Response(DOCS_PAGE, mimetype="text/html")
+
+
+@bp.get("/docs/assets/<path:filename>")
+@documented(hidden=True)
+def docs_assets(filename: str) -> ResponseReturnValue:
+    return send_from_directory(str(SWAGGER_ASSETS), filename, max_age=3600)
