@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, jsonify
 
 from api.openapi.meta import DOC_ATTRIBUTE
 
-PUBLIC = {"/auth/login", "/health", "/openapi.json", "/docs"}  # the webhook has its own key
+# The runs page and its static files are public (the page logs in itself); /metrics needs METRICS_TOKEN only when set.
+PUBLIC = {"/auth/login", "/health", "/openapi.json", "/docs", "/", "/ui/{filename}", "/metrics"}  # the webhook has its own key
 
 
 def _documented_paths(document):  # type: ignore[no-untyped-def]
@@ -23,7 +26,7 @@ def test_every_route_is_documented_with_its_security(app, client):
         view = app.view_functions[rule.endpoint]
         if rule.endpoint == "static" or getattr(view, DOC_ATTRIBUTE, None) and getattr(view, DOC_ATTRIBUTE).hidden:
             continue
-        path = rule.rule.replace("<int:", "{").replace("<", "{").replace(">", "}")
+        path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule)
         expected |= {(path, method) for method in rule.methods - {"HEAD", "OPTIONS"}}
     assert _documented_paths(document) == expected
     for path, operations in document["paths"].items():
