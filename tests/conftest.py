@@ -34,6 +34,9 @@ from tests.support.workers import PROJECT_ROOT, WorkerProcess, start_worker
 
 TEST_TASK_TIME_LIMIT_S = 30
 TEST_VISIBILITY_TIMEOUT_S = 40
+# Crash recovery at test speed: sweeps every second, a unit or worker silent 3 s is presumed dead.
+TEST_RECOVERY = {"recovery_sweep_interval_s": 1, "recovery_lease_s": 3, "recovery_worker_alive_s": 3,
+                 "recovery_queued_grace_s": 5}
 TEST_PASSWORD = "correct-horse-battery"
 
 
@@ -65,6 +68,7 @@ def session_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         sipuni_rate_limit=0,
         celery_task_time_limit_s=TEST_TASK_TIME_LIMIT_S,
         celery_visibility_timeout_s=TEST_VISIBILITY_TIMEOUT_S,
+        **TEST_RECOVERY,
     ).checked()
 
 

@@ -32,11 +32,13 @@ from workers.sipuni.accounts import AccountCache, UnknownOrganization
 from workers.sipuni.client import DATE_FORMAT, SipuniClient
 from workers.sipuni.csv_parser import CsvFormatError, call_from_row, is_valid_record_id, iter_file, usual_offset_s
 from workers.sipuni.step2 import CallJob, process_call as process_one_call
+from workers.recovery.registry import lease_task
 from workers.upstream_http import RetryPolicy, UpstreamRejected
 
 log = get_task_logger(__name__)
 
 RATE_LIMIT_NAME = "sipuni"
+LEASE_KIND = "sipuni"  # the lease kind of Sipuni units (workers.recovery)
 AI_TASK_NAME = "ai.process_call"
 MAX_CALL_RETRIES = 4
 RETRY_BASE_DELAY_S = 2.0
@@ -253,3 +255,51 @@ def finalize_step2(self: NavaiTask, run_id: str, organization_id: int) -> dict[s
     files.remove_run_partials(self.ctx.settings.data_dir, organization_id, run_id)
     log.info("[STEP2] run %s finished: %s", run_id, result["message"])
     return result
+
+
+# --- leased units (workers.recovery) ---------------------------------------------------------------
+# Step 1, the step-2 planner, each fan-out chunk and each call: a unit whose worker dies is
+# published again by the recovery sweeper within a minute (not after the visibility timeout).
+
+def _call_unit(run_id: str, organization_id: int, row: dict[str, str], offset_s: int | None = None,
+               unit: str | None = None) -> str:
+    return f"{run_id}:{unit or call_from_row(row, offset_s).record_id}"
+
+
+def _abandon_call(ctx: Any, app: Any, spec: Any, message: str) -> None:
+    run_id, organization_id = spec.args[0], spec.args[1]
+    unit = _call_unit(*spec.args, **spec.kwargs).split(":", 1)[1]
+    if runstate.record_outcome(ctx.progress, run_id, unit, runstate.Outcome(runstate.FAILED, message)):
+        app.send_task("sipuni.finalize_step2", args=[run_id, organization_id])
+
+
+def _abandon_run(ctx: Any, app: Any, spec: Any, message: str) -> None:
+    arguments = {**dict(zip(("run_id", "organization_id"), spec.args)), **spec.kwargs}
+    task = _AbortingTask(app)
+    _abort_run(task, arguments["run_id"], arguments["organization_id"], message)  # type: ignore[arg-type]
+
+
+class _AbortingTask:
+    """What `_abort_run` needs of a task, for the sweeper (which runs outside this run's tasks)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.ctx = app.navai_context
+
+    def session(self) -> Any:
+        from shared.db import session_scope
+
+        return session_scope(self.ctx.session_factory)
+
+
+def _run_arg(*args: Any, **kwargs: Any) -> str:
+    return str(kwargs.get("run_id") or args[0])
+
+
+lease_task("sipuni.fetch_csv", kind=LEASE_KIND, unit_of=lambda *a, **k: f"{_run_arg(*a, **k)}:step1",
+           abandon=_abandon_run)
+lease_task("sipuni.process_csv", kind=LEASE_KIND, unit_of=lambda *a, **k: f"{_run_arg(*a, **k)}:plan",
+           abandon=_abandon_run)
+lease_task("sipuni.fan_out_calls", kind=LEASE_KIND, abandon=_abandon_run,
+           unit_of=lambda run_id, organization_id, offset_s, chunk: f"{run_id}:chunk:{chunk[0][1] if chunk else ''}")
+lease_task("recordings.process_call", kind=LEASE_KIND, unit_of=_call_unit, abandon=_abandon_call)
