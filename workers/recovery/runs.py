@@ -70,7 +70,7 @@ def end_runs_redis_lost(ctx: WorkerContext) -> list[str]:
     ended = []
     cutoff = utcnow() - timedelta(seconds=REDIS_LOST_MIN_AGE_S)
     for run in _running(ctx, KINDS_WITH_LIVE_STATE):
-        if run.started_at is None or run.started_at > cutoff or ctx.progress.get(run.id) is not None:
+        if run.started_at is None or run.started_at > cutoff or _live_state_kept(ctx, run.id):
             continue
         with session_scope(ctx.session_factory) as session:
             row = session.get(SyncRun, run.id, with_for_update=True)
@@ -101,6 +101,12 @@ def restart_stuck_ai_calls(ctx: WorkerContext, app: Celery) -> list[int]:
         log.warning("[RECOVERY] AI call %s stuck in %s past its time limit: %s again", call_id, status, task)
         restarted.append(call_id)
     return restarted
+
+
+def _live_state_kept(ctx: WorkerContext, run_id: str) -> bool:
+    """The run's progress hash as its trigger wrote it. A task still running when Redis was emptied
+    may write counters again, but not the `status` the trigger set."""
+    return "status" in (ctx.progress.get(run_id) or {})
 
 
 def _running(ctx: WorkerContext, kinds: tuple[str, ...]) -> list[SyncRun]:
