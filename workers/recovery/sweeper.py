@@ -6,7 +6,9 @@ countdown) when
   on SIGTERM): this covers running tasks, messages it reserved and countdowns it kept in memory;
 - it is running and its heartbeat is older than RECOVERY_LEASE_S (a pool process killed or hung);
 - it was published, nobody took it RECOVERY_QUEUED_GRACE_S after it was due, and its queue is
-  empty (the message itself was lost).
+  empty (the message itself was lost);
+- a worker received it but has not started it RECOVERY_QUEUED_GRACE_S after it was due (the worker
+  lost it with its broker connection, or is too busy): the copy it holds is fenced.
 After RECOVERY_MAX_ATTEMPTS it is given up: the feature records the unit as failed.
 Then the run checks of `workers.recovery.runs` run (completion, Redis state lost, stuck AI calls).
 """
@@ -83,7 +85,9 @@ def _sweep_overdue(ctx: WorkerContext, app: Celery, store: LeaseStore, kind: str
                 republish(ctx, app, lease, report, reason="its message was never taken")
             else:
                 waiting.append(unit)  # behind a backlog: look again one grace period later
-        # HELD by a live worker: a countdown it keeps, or a task waiting for a free pool process
+        else:  # HELD past its due time (+ grace): the worker lost it (e.g. its broker connection
+            # dropped) or is too busy to start it; the copy it holds is fenced if it ever starts
+            republish(ctx, app, lease, report, reason="its worker held it past its due time")
     if waiting:
         store.redis.zadd(f"navai:inflight:{kind}:due", {unit: now + store.queued_grace_s for unit in waiting},
                          xx=True)

@@ -18,6 +18,7 @@ from typing import Any
 import redis
 from celery.signals import task_received, worker_ready, worker_shutting_down
 
+from workers.recovery import kombu_guard
 from workers.recovery.registry import leased_task
 
 log = logging.getLogger("workers.recovery")
@@ -33,6 +34,7 @@ def _start_liveness(sender: Any = None, **_kwargs: Any) -> None:
     app, hostname = sender.app, sender.hostname
     if not hasattr(app, "navai_context"):
         return
+    kombu_guard.install()
     stop = threading.Event()
     _worker.update(app=app, hostname=hostname, stop=stop)
     ctx = app.navai_context
