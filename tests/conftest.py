@@ -36,7 +36,7 @@ TEST_TASK_TIME_LIMIT_S = 30
 TEST_VISIBILITY_TIMEOUT_S = 40
 # Crash recovery at test speed: sweeps every second, a unit or worker silent 3 s is presumed dead.
 TEST_RECOVERY = {"recovery_sweep_interval_s": 1, "recovery_lease_s": 3, "recovery_worker_alive_s": 3,
-                 "recovery_queued_grace_s": 5}
+                 "recovery_queued_grace_s": 15}
 TEST_PASSWORD = "correct-horse-battery"
 
 

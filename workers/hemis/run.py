@@ -183,7 +183,7 @@ class HemisRun:
             if self.ctx.progress.get(self.run_id) is None:
                 self._state_lost()
                 return "state lost"
-            return "starting"  # the coordinator has not run yet
+            return self._ensure_coordinator()
         if not self._keep_lock(meta["kind"]):
             return "lock lost"
         page_count = self.state.page_count()
@@ -191,6 +191,19 @@ class HemisRun:
             self.finalize()
             return "finalized"
         return "running"
+
+    def _ensure_coordinator(self) -> str:
+        """The trigger recorded the run but its process died before publishing the coordinator
+        (an API process killed mid-request): publish it now. A coordinator already published has
+        a lease, and one published twice runs once (the older copy is fenced)."""
+        if self.ctx.leases.exists(LEASE_KIND, f"{self.run_id}:start"):
+            return "starting"
+        kind = (self.ctx.progress.get(self.run_id) or {}).get("kind", "")
+        if kind not in HEMIS_KINDS:
+            return "starting"
+        self.celery.send_task("hemis.start_run", args=[kind, self.run_id])
+        log.warning("[HEMIS] run %s: its coordinator was never queued; queued it now", self.run_id)
+        return "coordinator queued"
 
     def _state_lost(self) -> None:
         """Redis lost the run's bookkeeping (restarted empty, flushed): end the run as failed, it can be re-run."""

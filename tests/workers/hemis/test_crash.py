@@ -8,7 +8,8 @@ import os
 import signal
 import time
 
-from shared.hemis_runs import progress_scope
+from shared.hemis_runs import progress_scope, run_kind, run_lock
+from shared.runs import create_run, new_run_id
 from shared.progress import ProgressStore
 from tests.hemis_support import assert_matches_simulator, hemis_settings, only_these_workers_on_hemis, wait_for_run
 from tests.support.recovery import RECOVERY_BOUND_S, lease_store, seconds_until_taken_over, wait_for_held
@@ -126,3 +127,18 @@ def wait_for_new_page(worker) -> None:  # type: ignore[no-untyped-def]
 
 def _received_pages(log: str) -> int:
     return sum(1 for line in log.splitlines() if RECEIVED in line and line.endswith("received"))
+
+
+def test_a_trigger_that_died_before_queueing_the_coordinator(hemis, worker, beat, app, db, redis_client):
+    """An API process killed between recording the run and publishing its coordinator (done here
+    step by step, as `start_full_run` does): the sweep queues the coordinator, the run completes."""
+    hemis.reset(students=120, seed=SEED)
+    run_id = new_run_id()
+    assert run_lock(redis_client, "students").acquire(run_id) is None
+    create_run(db, run_id, run_kind("students"), triggered_by="test")
+    db.commit()
+    ProgressStore(redis_client).start(run_id, progress_scope("students"), {"kind": "students", "status": "running"})
+    beat()
+    run = wait_for_run(app.extensions["navai"].session_factory, run_id, timeout_s=60)
+    assert run.status == "completed" and run.processed == 120, run.errors
+    assert_matches_simulator(db, "students", 120, SEED)
