@@ -6,7 +6,8 @@
 - `recordings.process_call`: one call (see `workers.sipuni.step2`); counts its outcome once.
 - `sipuni.finalize_step2`: the run's summary into `sync_runs`, once, when every call is counted.
 
-Every task is safe to run twice (acks_late redelivers the tasks of a killed worker).
+Every task is safe to run twice: each is a leased unit (workers.recovery), published again by the
+recovery sweeper when its worker dies.
 """
 
 from __future__ import annotations
@@ -22,11 +23,13 @@ import requests
 from celery import shared_task
 from celery.utils.log import get_task_logger
 
+from shared.db import session_scope
 from shared.models import RunStatus
 from shared.ratelimit import RateLimiter
 from shared.runs import finish_run
 from shared.sipuni import csv_path
 from workers.base import NavaiTask
+from workers.context import WorkerContext
 from workers.sipuni import files, runstate
 from workers.sipuni.accounts import AccountCache, UnknownOrganization
 from workers.sipuni.client import DATE_FORMAT, SipuniClient
@@ -78,12 +81,12 @@ def _parse_day(value: str | None) -> date | None:
     return datetime.strptime(value, DATE_FORMAT).date() if value else None
 
 
-def _abort_run(task: NavaiTask, run_id: str, organization_id: int, message: str) -> None:
-    with task.session() as session:
+def _abort_run(ctx: WorkerContext, run_id: str, organization_id: int, message: str) -> None:
+    with session_scope(ctx.session_factory) as session:
         ended = runstate.abort(session, run_id, message)
     if ended:
-        task.ctx.progress.add_error(run_id, message)
-        runstate.publish_end(task.ctx.progress, runstate.step2_lock(task.ctx.redis, organization_id), run_id,
+        ctx.progress.add_error(run_id, message)
+        runstate.publish_end(ctx.progress, runstate.step2_lock(ctx.redis, organization_id), run_id,
                              RunStatus.FAILED.value, message)
 
 
@@ -124,7 +127,7 @@ def _fail_step1(task: NavaiTask, run_id: str, organization_id: int, message: str
         runstate.abort(session, run_id, message)
     task.ctx.progress.update(run_id, status=RunStatus.FAILED.value, message=message)
     if step2_run_id:
-        _abort_run(task, step2_run_id, organization_id, f"Not started: {message}")
+        _abort_run(task.ctx, step2_run_id, organization_id, f"Not started: {message}")
 
 
 # --- step 2: coordinator ---------------------------------------------------------------------------
@@ -136,13 +139,13 @@ def process_csv(self: NavaiTask, run_id: str, organization_id: int, date_from: s
     settings = self.ctx.settings
     path = csv_path(settings.data_dir, organization_id)
     if not path.is_file():
-        _abort_run(self, run_id, organization_id, "CSV file not found. Please run Step 1 first.")
+        _abort_run(self.ctx, run_id, organization_id, "CSV file not found. Please run Step 1 first.")
         return {"success": False, "message": "CSV file not found. Please run Step 1 first.", "runId": run_id}
     files.sweep_stale_partials(settings.data_dir, organization_id, 2 * settings.celery_task_time_limit_s)
     try:
         plan = _enqueue_calls(self, run_id, organization_id, path, _parse_day(date_from), _parse_day(date_to))
     except CsvFormatError as exc:
-        _abort_run(self, run_id, organization_id, f"The saved CSV cannot be read: {exc}")
+        _abort_run(self.ctx, run_id, organization_id, f"The saved CSV cannot be read: {exc}")
         raise
     self.ctx.progress.update(run_id, total=plan["total"], rowsInCsv=plan["rows"],
                              outsideDateRange=plan["outsideDateRange"], duplicateRows=plan["duplicateRows"])
@@ -275,21 +278,7 @@ def _abandon_call(ctx: Any, app: Any, spec: Any, message: str) -> None:
 
 def _abandon_run(ctx: Any, app: Any, spec: Any, message: str) -> None:
     arguments = {**dict(zip(("run_id", "organization_id"), spec.args)), **spec.kwargs}
-    task = _AbortingTask(app)
-    _abort_run(task, arguments["run_id"], arguments["organization_id"], message)  # type: ignore[arg-type]
-
-
-class _AbortingTask:
-    """What `_abort_run` needs of a task, for the sweeper (which runs outside this run's tasks)."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-        self.ctx = app.navai_context
-
-    def session(self) -> Any:
-        from shared.db import session_scope
-
-        return session_scope(self.ctx.session_factory)
+    _abort_run(ctx, arguments["run_id"], arguments["organization_id"], message)
 
 
 def _run_arg(*args: Any, **kwargs: Any) -> str:
