@@ -5,6 +5,7 @@
 - A Sipuni step-2 run whose calls are all counted but which nobody finalized is finalized.
 - A run PostgreSQL records as `running` whose live state Redis no longer has (Redis restarted
   empty) is ended `failed` with a message saying so, and its lock released: a new trigger works.
+- A Sipuni run whose first task was never published (its trigger died) is ended `failed`.
 - An AI call stuck in `transcribing`/`analyzing` past its time limit, with no lease (its task died
   and Redis forgot it), is run again from that step.
 """
@@ -25,6 +26,7 @@ from shared.models import AiStatus, Call, RunStatus, SyncRun, utcnow
 from shared.runs import finish_run
 from shared.sipuni import KIND_STEP1, KIND_STEP2, step2_scope
 from workers.context import WorkerContext
+from workers.sipuni.runstate import abort, publish_end
 
 log = logging.getLogger("workers.recovery")
 
@@ -34,11 +36,16 @@ REDIS_LOST_MESSAGE = ("Redis lost its state (restarted empty?) while the run was
 REDIS_LOST_MIN_AGE_S = 15
 KINDS_WITH_LIVE_STATE = (run_kind("students"), run_kind("employees"), KIND_STEP1, KIND_STEP2)
 STUCK_AI_BATCH = 200
+NEVER_QUEUED_MESSAGE = ("the run's first task was never queued (the process that started it died?); "
+                        "start it again")
+SIPUNI_LEASE_KIND = "sipuni"
+FIRST_SIPUNI_UNIT = {KIND_STEP1: "step1", KIND_STEP2: "plan"}
 AI_STEP_TASKS = {AiStatus.TRANSCRIBING.value: "ai.transcribe", AiStatus.ANALYZING.value: "ai.analyze"}
 
 
 def check_runs(ctx: WorkerContext, app: Celery) -> dict[str, Any]:
     return {"redisLost": end_runs_redis_lost(ctx),
+            "neverQueued": end_sipuni_runs_never_queued(ctx),
             "hemis": check_hemis_runs(ctx, app),
             "step2Finalized": finalize_counted_step2_runs(ctx, app),
             "aiRestarted": restart_stuck_ai_calls(ctx, app)}
@@ -84,6 +91,36 @@ def end_runs_redis_lost(ctx: WorkerContext) -> list[str]:
         log.error("[RECOVERY] run %s (%s): %s", run.id, run.kind, REDIS_LOST_MESSAGE)
         ended.append(run.id)
     return ended
+
+
+def end_sipuni_runs_never_queued(ctx: WorkerContext) -> list[str]:
+    """A Sipuni run recorded as running whose first task was never published (the API process was
+    killed between the two): it has no lease RECOVERY_QUEUED_GRACE_S later, so it is ended
+    `failed` with a message saying so, and its lock freed. (HEMIS runs get their coordinator
+    queued instead: its arguments are known.)"""
+    cutoff = utcnow() - timedelta(seconds=ctx.settings.recovery_queued_grace_s)
+    running = _running(ctx, (KIND_STEP1, KIND_STEP2))
+    step1_organizations = {run.organization_id for run in running if run.kind == KIND_STEP1}
+    ended = []
+    for run in running:
+        if run.started_at is None or run.started_at > cutoff:
+            continue
+        if ctx.leases.exists(SIPUNI_LEASE_KIND, f"{run.id}:{FIRST_SIPUNI_UNIT[run.kind]}"):
+            continue
+        if run.kind == KIND_STEP2 and (_planned(ctx, run.id) or run.organization_id in step1_organizations):
+            continue  # its calls are leased, or it waits for the step 1 it is chained to (webhook)
+        with session_scope(ctx.session_factory) as session:
+            if not abort(session, run.id, NEVER_QUEUED_MESSAGE):
+                continue
+        publish_end(ctx.progress, RunLock(ctx.redis, step2_scope(run.organization_id or 0)), run.id,
+                    RunStatus.FAILED.value, NEVER_QUEUED_MESSAGE)
+        log.error("[RECOVERY] run %s (%s): %s", run.id, run.kind, NEVER_QUEUED_MESSAGE)
+        ended.append(run.id)
+    return ended
+
+
+def _planned(ctx: WorkerContext, run_id: str) -> bool:
+    return (ctx.progress.get(run_id) or {}).get("total") not in (None, "")
 
 
 def restart_stuck_ai_calls(ctx: WorkerContext, app: Celery) -> list[int]:
