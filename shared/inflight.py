@@ -188,6 +188,14 @@ class LeaseStore:
         attempts = int(self._take_over(keys=[lease], args=[kind, unit, expected_token, new_token]))
         return None if attempts < 0 else attempts
 
+    def look_again_at(self, kind: str, units: list[str], when: float) -> None:
+        """Move the deadlines of units that must wait (queued behind a backlog)."""
+        if units:
+            self.redis.zadd(self._keys(kind)[1], {unit: when for unit in units}, xx=True)
+
+    def forget_deadline(self, kind: str, unit: str) -> None:
+        self.redis.zrem(self._keys(kind)[1], unit)
+
     def drop(self, kind: str, unit: str) -> None:
         """Forget a unit for good (given up after too many attempts)."""
         lease = self.get(kind, unit)

@@ -72,7 +72,7 @@ def _sweep_overdue(ctx: WorkerContext, app: Celery, store: LeaseStore, kind: str
     for unit in store.overdue(kind, now):
         lease = store.get(kind, unit)
         if lease is None:
-            store.redis.zrem(f"navai:inflight:{kind}:due", unit)
+            store.forget_deadline(kind, unit)
             continue
         if lease.state == RUNNING:
             republish(ctx, app, lease, report, reason="its heartbeat stopped")
@@ -88,9 +88,7 @@ def _sweep_overdue(ctx: WorkerContext, app: Celery, store: LeaseStore, kind: str
         else:  # HELD past its due time (+ grace): the worker lost it (e.g. its broker connection
             # dropped) or is too busy to start it; the copy it holds is fenced if it ever starts
             republish(ctx, app, lease, report, reason="its worker held it past its due time")
-    if waiting:
-        store.redis.zadd(f"navai:inflight:{kind}:due", {unit: now + store.queued_grace_s for unit in waiting},
-                         xx=True)
+    store.look_again_at(kind, waiting, now + store.queued_grace_s)
 
 
 def republish(ctx: WorkerContext, app: Celery, lease: Lease, report: SweepReport, *, reason: str) -> None:

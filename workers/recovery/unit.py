@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 import redis
 from celery.exceptions import Retry
 
-from shared.inflight import LeaseStore
+from shared.inflight import PREFIX, LeaseStore
+from workers.recovery.publishing import RECOVERY_PRIORITY
 from workers.recovery.registry import leased_task
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ log = logging.getLogger("workers.recovery")
 
 HEARTBEATS_PER_LEASE = 3  # renew three times per lease period: one missed beat is harmless
 SWEEP_TASK = "recovery.sweep"
-SWEEP_DUE_KEY = "navai:inflight:sweep-due"
+SWEEP_DUE_KEY = f"{PREFIX}sweep-due"
 
 
 def run_leased(task: "NavaiTask", args: tuple[Any, ...], kwargs: dict[str, Any], body: Callable[[], Any]) -> Any:
@@ -88,8 +89,6 @@ def maybe_sweep(task: "NavaiTask") -> None:
     interval_ms = int(task.ctx.settings.recovery_sweep_interval_s * 1000)
     try:
         if task.ctx.redis.set(SWEEP_DUE_KEY, "1", nx=True, px=interval_ms):
-            from workers.recovery.publishing import RECOVERY_PRIORITY
-
             task.app.send_task(SWEEP_TASK, priority=RECOVERY_PRIORITY)
     except redis.RedisError as exc:  # the unit is done; the next task or beat sweeps
         log.warning("could not trigger a recovery sweep: %s", exc)
