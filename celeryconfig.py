@@ -53,6 +53,9 @@ def build_config(settings: Settings) -> dict[str, Any]:
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
+        # Reserve no message beyond the free pool processes (Celery >= 5.6, Redis only): a killed
+        # worker takes little unstarted work with it, and what it took the sweeper publishes again.
+        "worker_disable_prefetch": True,
         "worker_concurrency": settings.worker_concurrency,
         "task_track_started": True,
         "task_time_limit": hard_limit_s,
@@ -68,16 +71,16 @@ def build_config(settings: Settings) -> dict[str, Any]:
     }
 
 
-HEMIS_WATCHDOG_INTERVAL_S = 60.0
-
-
 def beat_schedule(settings: Settings) -> dict[str, Any]:
-    """Periodic tasks: the HEMIS nightly sync from `HEMIS_SYNC_CRON` (UTC), the HEMIS watchdog
-    that gives a running sync a new supervisor if its worker died, and the check of the
-    organizations' call-sync schedules every `SYNC_SCHEDULE_TICK_S`."""
+    """Periodic tasks: the HEMIS nightly sync from `HEMIS_SYNC_CRON` (UTC), the recovery sweep
+    (workers.recovery) every `RECOVERY_SWEEP_INTERVAL_S` (a sweep not taken within one interval
+    expires, a newer one is on its way), and the check of the organizations' call-sync schedules
+    every `SYNC_SCHEDULE_TICK_S`."""
+    interval_s = settings.recovery_sweep_interval_s
     return {
         "hemis-nightly-sync": {"task": "hemis.nightly_sync", "schedule": hemis_crontab(settings.hemis_sync_cron)},
-        "hemis-watchdog": {"task": "hemis.watchdog", "schedule": HEMIS_WATCHDOG_INTERVAL_S},
+        "recovery-sweep": {"task": "recovery.sweep", "schedule": interval_s,
+                           "options": {"expires": interval_s, "priority": 0}},
         # Each organization's own call-sync schedule, read from the database at every tick.
         "sipuni-scheduled-syncs": {"task": "sipuni.scheduled_syncs", "schedule": float(settings.sync_schedule_tick_s)},
     }

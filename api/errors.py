@@ -5,10 +5,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import redis
 from flask import Flask, jsonify
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
+
+from shared.db import DB_UNAVAILABLE_ERRORS
+
+RETRY_AFTER_S = 5  # told to clients while the database or Redis restarts
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +58,26 @@ def register_error_handlers(app: Flask) -> None:
         log.warning("database refused a value (validation gap): %s", type(error.orig).__name__)
         return jsonify(error_body("A value in the request is out of range or malformed")), 400
 
+    @app.errorhandler(DB_UNAVAILABLE_ERRORS[0])
+    @app.errorhandler(DB_UNAVAILABLE_ERRORS[1])
+    def _database_away(error: Exception) -> ResponseReturnValue:
+        log.warning("database unavailable: %s", str(error).splitlines()[0] if str(error) else type(error).__name__)
+        return _unavailable("The database is unavailable (restarting?); try again in a few seconds")
+
+    @app.errorhandler(redis.ConnectionError)
+    @app.errorhandler(redis.TimeoutError)
+    def _redis_away(error: Exception) -> ResponseReturnValue:
+        log.warning("Redis unavailable: %s", error)
+        return _unavailable("Redis is unavailable (restarting?); try again in a few seconds")
+
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> ResponseReturnValue:
         log.exception("unhandled error: %s", type(error).__name__)
         return jsonify(error_body("Internal server error")), 500
+
+
+def _unavailable(message: str) -> ResponseReturnValue:
+    response = jsonify(error_body(message, {"code": "Service Unavailable"}))
+    response.status_code = 503
+    response.headers["Retry-After"] = str(RETRY_AFTER_S)
+    return response

@@ -6,10 +6,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_S = 30
 POOL_RECYCLE_S = 1800
+# What PostgreSQL restarting looks like to a client: a connection dropped mid-transaction
+# ("terminating connection due to administrator command", "server closed the connection"), or
+# refused while the server is down. Tasks retry on these (pool_pre_ping replaces dead pooled
+# connections at checkout); the API answers 503.
+DB_UNAVAILABLE_ERRORS = (OperationalError, InterfaceError)
+DB_RETRY_ATTEMPTS = 8
+DB_RETRY_BASE_DELAY_S = 1.0
+DB_RETRY_MAX_DELAY_S = 10.0
 
 
 def make_engine(database_url: str) -> Engine:
@@ -45,3 +54,8 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def db_retry_delay_s(retries: int) -> float:
+    """1, 2, 4, 8, 10, 10... seconds: eight retries span about a minute of database downtime."""
+    return min(DB_RETRY_MAX_DELAY_S, DB_RETRY_BASE_DELAY_S * (2 ** retries))

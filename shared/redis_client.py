@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import redis
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutError as RedisTimeoutError
+from redis.retry import Retry
 
 REDIS_SOCKET_TIMEOUT_S = 10.0
 REDIS_CONNECT_TIMEOUT_S = 5.0
 KEY_PREFIX = "navai:"
+# A Redis restart (a second or two with AOF) is ridden out: a command is retried on connection
+# errors with backoff 0.1, 0.2, 0.4, 0.8, 1, 1... s, about 8 s in all, before it raises.
+REDIS_RETRIES = 10
+REDIS_RETRY_MAX_DELAY_S = 1.0
+REDIS_RETRY_BASE_DELAY_S = 0.1
 
 
 def make_redis(url: str) -> redis.Redis:
@@ -17,4 +25,6 @@ def make_redis(url: str) -> redis.Redis:
         socket_timeout=REDIS_SOCKET_TIMEOUT_S,
         socket_connect_timeout=REDIS_CONNECT_TIMEOUT_S,
         health_check_interval=30,
+        retry=Retry(ExponentialBackoff(cap=REDIS_RETRY_MAX_DELAY_S, base=REDIS_RETRY_BASE_DELAY_S), REDIS_RETRIES),
+        retry_on_error=[RedisConnectionError, RedisTimeoutError],
     )

@@ -60,6 +60,16 @@ DEFAULT_STT_TIMEOUT_S = 3600
 LOG_FORMAT_TEXT = "text"
 LOG_FORMAT_JSON = "json"
 LOG_FORMATS = (LOG_FORMAT_TEXT, LOG_FORMAT_JSON)
+# Crash recovery (see shared/inflight.py, workers/recovery/): beat sweeps every
+# RECOVERY_SWEEP_INTERVAL_S; a running unit whose heartbeat is older than RECOVERY_LEASE_S, or held by
+# a worker silent for RECOVERY_WORKER_ALIVE_S, is published again; a queued unit not taken
+# RECOVERY_QUEUED_GRACE_S after it was due, while its queue is empty, too. A unit is published again
+# at most RECOVERY_MAX_ATTEMPTS times, then given up (recorded as failed).
+DEFAULT_RECOVERY_SWEEP_INTERVAL_S = 10
+DEFAULT_RECOVERY_LEASE_S = 15
+DEFAULT_RECOVERY_WORKER_ALIVE_S = 15
+DEFAULT_RECOVERY_QUEUED_GRACE_S = 30
+DEFAULT_RECOVERY_MAX_ATTEMPTS = 3
 
 
 class ConfigError(RuntimeError):
@@ -122,6 +132,11 @@ class Settings:
     log_format: str = LOG_FORMAT_TEXT
     # When set, `GET /metrics` needs `Authorization: Bearer <METRICS_TOKEN>`.
     metrics_token: str = ""
+    recovery_sweep_interval_s: float = DEFAULT_RECOVERY_SWEEP_INTERVAL_S
+    recovery_lease_s: float = DEFAULT_RECOVERY_LEASE_S
+    recovery_worker_alive_s: float = DEFAULT_RECOVERY_WORKER_ALIVE_S
+    recovery_queued_grace_s: float = DEFAULT_RECOVERY_QUEUED_GRACE_S
+    recovery_max_attempts: int = DEFAULT_RECOVERY_MAX_ATTEMPTS
     secrets_generated: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -167,6 +182,10 @@ class Settings:
             raise ConfigError("HEMIS_READ_TIMEOUT_S must be > 0")
         if self.hemis_page_stall_s < 1 or self.hemis_supervise_interval_s < 1:
             raise ConfigError("HEMIS_PAGE_STALL_S and HEMIS_SUPERVISE_INTERVAL_S must be at least 1 second")
+        if min(self.recovery_sweep_interval_s, self.recovery_lease_s, self.recovery_worker_alive_s,
+               self.recovery_queued_grace_s) <= 0 or self.recovery_max_attempts < 1:
+            raise ConfigError("RECOVERY_SWEEP_INTERVAL_S, RECOVERY_LEASE_S, RECOVERY_WORKER_ALIVE_S and "
+                              "RECOVERY_QUEUED_GRACE_S must be > 0, RECOVERY_MAX_ATTEMPTS at least 1")
         if self.celery_visibility_timeout_s <= self.celery_task_time_limit_s:
             raise ConfigError("CELERY_VISIBILITY_TIMEOUT_S must be longer than CELERY_TASK_TIME_LIMIT_S, "
                               "or a running task would be delivered a second time")

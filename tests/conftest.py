@@ -30,10 +30,13 @@ from shared.settings import ENV_TEST, Settings
 from tests.support.services import (
     free_port, recreate_database, reset_redis, database_url_for_tests, redis_url_for_tests, truncate_all,
 )
-from tests.support.workers import PROJECT_ROOT, WorkerProcess, start_worker
+from tests.support.workers import PROJECT_ROOT, WorkerProcess, start_beat, start_worker
 
 TEST_TASK_TIME_LIMIT_S = 30
 TEST_VISIBILITY_TIMEOUT_S = 40
+# Crash recovery at test speed: sweeps every second, a unit or worker silent 3 s is presumed dead.
+TEST_RECOVERY = {"recovery_sweep_interval_s": 1, "recovery_lease_s": 3, "recovery_worker_alive_s": 3,
+                 "recovery_queued_grace_s": 15}
 TEST_PASSWORD = "correct-horse-battery"
 
 
@@ -65,6 +68,7 @@ def session_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         sipuni_rate_limit=0,
         celery_task_time_limit_s=TEST_TASK_TIME_LIMIT_S,
         celery_visibility_timeout_s=TEST_VISIBILITY_TIMEOUT_S,
+        **TEST_RECOVERY,
     ).checked()
 
 
@@ -154,6 +158,21 @@ def extra_workers(session_settings: Settings, worker_log_dir: Path) -> Iterator[
     yield start
     for worker in started:
         worker.stop()
+
+
+@pytest.fixture
+def beat(settings: Settings, worker_log_dir: Path) -> Iterator[Callable[..., WorkerProcess]]:
+    """Start a beat process in a test (recovery sweeps every second); stopped at its end."""
+    started: list[WorkerProcess] = []
+
+    def start(settings_for_beat: Settings | None = None) -> WorkerProcess:
+        process = start_beat(settings_for_beat or settings, worker_log_dir, f"beat-{secrets.token_hex(3)}")
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.stop()
 
 
 @pytest.fixture

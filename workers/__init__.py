@@ -15,7 +15,7 @@ from celery.signals import worker_process_init
 from shared.settings import Settings
 
 TASK_MODULES = ["workers.system", "workers.ai.tasks", "workers.sipuni.tasks", "workers.sipuni.schedules",
-                "workers.hemis.tasks"]
+                "workers.hemis.tasks", "workers.recovery.tasks"]
 
 _app_from_env: Celery | None = None
 
@@ -24,9 +24,11 @@ def create_celery(settings: Settings) -> Celery:
     """A Celery app configured from `settings`, with the worker context attached."""
     import celeryconfig
     from shared import logs, metrics
+    import workers.recovery.worker_signals  # noqa: F401 (connects the worker's recovery signals)
     from workers.context import WorkerContext
+    from workers.recovery.publishing import NavaiCelery
 
-    app = Celery("navai", set_as_current=True)
+    app = NavaiCelery("navai", set_as_current=True)
     app.conf.update(celeryconfig.build_config(settings))
     app.navai_context = WorkerContext(settings)  # type: ignore[attr-defined]
     # Upstream request counts go to this deployment's Redis (built lazily, per forked process).

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.db import make_engine, make_session_factory
+from shared.inflight import LeaseStore
 from shared.progress import ProgressStore
 from shared.redis_client import make_redis
 from shared.settings import Settings
@@ -27,7 +28,7 @@ class WorkerContext:
 
     def _reset_if_forked(self) -> None:
         if os.getpid() != self._pid:
-            for name in ("engine", "session_factory", "redis", "progress", "storage"):
+            for name in ("engine", "session_factory", "redis", "progress", "storage", "leases"):
                 self.__dict__.pop(name, None)
             self._pid = os.getpid()
 
@@ -55,3 +56,8 @@ class WorkerContext:
     def after_fork(self) -> None:
         """Drop what the parent process built; the child builds its own on first use."""
         self._reset_if_forked()
+
+    @cached_property
+    def leases(self) -> LeaseStore:
+        return LeaseStore(self.redis, lease_s=self.settings.recovery_lease_s,
+                          queued_grace_s=self.settings.recovery_queued_grace_s)

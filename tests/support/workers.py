@@ -78,3 +78,25 @@ def _wait_for_ping(celery_app: Celery, worker: WorkerProcess) -> None:
             return
     worker.stop()
     raise RuntimeError(f"worker {worker.name} did not answer a ping within {WORKER_START_TIMEOUT_S}s:\n{worker.log()}")
+
+
+BEAT_READY_TEXT = "beat: Starting..."
+
+
+def start_beat(settings: Settings, log_dir: Path, name: str) -> WorkerProcess:
+    """Start `celery -A workers beat` (its own schedule file) in its own process group."""
+    log_path = log_dir / f"{name}.log"
+    env = {**os.environ, **settings.to_env(), "PYTHONUNBUFFERED": "1"}
+    command = [sys.executable, "-m", "celery", "-A", "workers", "beat", "--loglevel", "INFO",
+               "--schedule", str(log_dir / f"{name}-schedule")]
+    with log_path.open("wb") as log_file:
+        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    beat = WorkerProcess(name=name, process=process, log_path=log_path)
+    deadline = time.monotonic() + WORKER_START_TIMEOUT_S
+    while BEAT_READY_TEXT not in beat.log():
+        if process.poll() is not None or time.monotonic() > deadline:
+            beat.stop()
+            raise RuntimeError(f"beat {name} did not start:\n{beat.log()}")
+        time.sleep(0.1)
+    return beat

@@ -51,9 +51,15 @@ def ai_task_limits(settings: Settings, task_name: str = TASK_TRANSCRIBE) -> Task
     return analyze_limits(settings) if task_name == TASK_ANALYZE else transcribe_limits(settings)
 
 
-def ai_task_annotations(settings: Settings) -> dict[str, dict[str, int]]:
-    """`task_annotations` for celeryconfig: each AI task's own time limits."""
-    return {name: ai_task_limits(settings, name).as_options() for name in (TASK_TRANSCRIBE, TASK_ANALYZE)}
+def ai_task_annotations(settings: Settings) -> dict[str, dict[str, int | bool]]:
+    """`task_annotations` for celeryconfig: each AI task's own time limits. A transcription may run
+    far longer than the broker's visibility timeout, so it is acknowledged on receipt: its lease
+    (workers.recovery) brings it back if its worker dies, and the broker never hands a running
+    transcription to a second worker."""
+    annotations: dict[str, dict[str, int | bool]] = {
+        name: dict(ai_task_limits(settings, name).as_options()) for name in (TASK_TRANSCRIBE, TASK_ANALYZE)}
+    annotations[TASK_TRANSCRIBE]["acks_late"] = False
+    return annotations
 
 
 class Deadline:

@@ -38,6 +38,7 @@ from workers.ai.store import (
 )
 from workers.ai.stt import Audio, NoSpeech, SttRequest, transcribe_audio
 from workers.base import NavaiTask
+from workers.recovery.registry import lease_task
 from workers.upstream_http import UpstreamError
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ TASK_PROCESS_CALL = "ai.process_call"
 STARTABLE_STATUSES = frozenset({AiStatus.PENDING.value, AiStatus.FAILED.value, AiStatus.NOT_CONFIGURED.value,
                                 AiStatus.SKIPPED.value, AiStatus.NO_SPEECH.value})
 STT_LIMITER_NAME = "stt"
+LEASE_KIND = "ai"  # the lease kind of AI units (workers.recovery)
 DEADLINE_MARGIN_S = 2.0  # keep time to record the outcome before the soft limit strikes
 
 
@@ -190,3 +192,19 @@ def _record_failure(task: NavaiTask, call_id: int, reason: str) -> None:
     log.warning("call %s: %s failed: %s", call_id, task.name, reason)
     with task.session() as session:
         set_status(session, call_id, AiStatus.FAILED, reason)
+
+
+# --- leased units (workers.recovery) ---------------------------------------------------------------
+# One unit per call and step: a step whose worker dies (or that is killed by the hard time limit)
+# is published again by the recovery sweeper; given up, the call is `failed` with the reason.
+
+def _abandon_step(ctx: Any, app: Any, spec: Any, message: str) -> None:
+    from shared.db import session_scope
+
+    with session_scope(ctx.session_factory) as session:
+        set_status(session, int(spec.args[0]), AiStatus.FAILED, f"{spec.task}: {message}")
+
+
+for _name in (TASK_PROCESS_CALL, TASK_TRANSCRIBE, TASK_ANALYZE):
+    lease_task(_name, kind=LEASE_KIND, abandon=_abandon_step,
+               unit_of=lambda call_id, _step=_name.split(".")[1]: f"{call_id}:{_step}")

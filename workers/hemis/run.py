@@ -1,4 +1,4 @@
-"""One HEMIS full run, seen from any worker: start, page work, failure, finalization, supervision."""
+"""One HEMIS full run, seen from any worker: start, page work, failure, finalization, recovery checks."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import logging
 import os
 import threading
 import time
-import uuid
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -14,7 +13,7 @@ from typing import Any
 from celery import Celery
 
 from shared.db import session_scope
-from shared.hemis_runs import run_lock, start_full_run
+from shared.hemis_runs import HEMIS_KINDS, run_lock, start_full_run
 from shared.models import RunStatus, SyncRun, utcnow
 from shared.ratelimit import RateLimiter
 from shared.metrics import count_records
@@ -29,7 +28,11 @@ from workers.hemis.upsert import mark_unseen_inactive
 log = logging.getLogger("workers.hemis")
 
 HEMIS_QUEUE = "hemis"
-SUPERVISOR_STALE_FACTOR = 3  # a supervisor silent for 3 intervals is presumed lost
+LEASE_KIND = "hemis"  # the lease kind of HEMIS units (workers.recovery)
+
+
+def page_unit(run_id: str, page: int) -> str:
+    return f"{run_id}:{page}"
 
 
 @dataclass
@@ -50,7 +53,7 @@ class HemisRun:
     @cached_property
     def settled(self) -> dict[str, str]:
         """The meta as first read by this task. Enough for what `init` fixed for the whole run
-        (kind, page size, stall and supervise intervals, `then`), read once instead of at every
+        (kind, page size, `then`), read once instead of at every
         step of a page; an empty dict when the run's state is gone."""
         return self.meta
 
@@ -59,9 +62,6 @@ class HemisRun:
         limiter = RateLimiter(self.ctx.redis, RATE_LIMITER_NAME, settings.hemis_rate_limit)
         return HemisClient.from_settings(settings, limiter, http=http_session())
 
-    def stall_s(self) -> float:
-        return float(self.settled.get("stall_s") or self.ctx.settings.hemis_page_stall_s)
-
     def error(self, message: str) -> None:
         log.warning("[HEMIS] run %s: %s", self.run_id, message)
         self.ctx.progress.add_error(self.run_id, message)
@@ -69,10 +69,7 @@ class HemisRun:
     # --- start -----------------------------------------------------------------------------------
     def init(self, kind: str, then: str | None) -> None:
         settings = self.ctx.settings
-        self.state.init_meta({"kind": kind, "page_size": settings.hemis_page_size, "then": then or "",
-                              "stall_s": settings.hemis_page_stall_s,
-                              "supervise_s": settings.hemis_supervise_interval_s})
-        self.state.set_meta(coordinator_beat=time.time())
+        self.state.init_meta({"kind": kind, "page_size": settings.hemis_page_size, "then": then or ""})
 
     def learn_size(self, page: Page) -> None:
         self.state.init_meta({"page_count": page.page_count, "total_count": page.total_count})
@@ -81,12 +78,16 @@ class HemisRun:
         log.info("[HEMIS] run %s: %s records in %s pages", self.run_id, page.total_count, page.page_count)
 
     def enqueue_pages(self, pages: range | list[int], *, only_if_new: bool) -> int:
+        """One `hemis.sync_page` per page (leased as it is published); with `only_if_new`, pages
+        already done or leased are left alone (a coordinator delivered again)."""
         sent = 0
         kind = self.settled["kind"]
+        done = self.state.done_pages() if only_if_new else set()
         for page in pages:
-            if self.state.mark_enqueued(page, only_if_new=only_if_new):
-                self.celery.send_task("hemis.sync_page", args=[kind, self.run_id, page])
-                sent += 1
+            if only_if_new and (page in done or self.ctx.leases.exists(LEASE_KIND, page_unit(self.run_id, page))):
+                continue
+            self.celery.send_task("hemis.sync_page", args=[kind, self.run_id, page])
+            sent += 1
         return sent
 
     # --- pages -----------------------------------------------------------------------------------
@@ -117,7 +118,7 @@ class HemisRun:
         if page_count is not None and finished is not None and finished >= page_count:
             self.finalize()
         else:
-            self.ensure_supervisor()
+            self.keep_lock()
 
     # --- end ------------------------------------------------------------------------------------
     def fail(self, message: str) -> None:
@@ -172,52 +173,55 @@ class HemisRun:
         except Exception as exc:  # a running run of that kind is fine; anything else is logged
             log.warning("[HEMIS] could not start the %s sync after run %s: %s", then, self.run_id, exc)
 
-    # --- supervision -----------------------------------------------------------------------------
-    def ensure_supervisor(self) -> None:
-        """Start a supervisor chain when none has ticked lately (e.g. its worker was killed)."""
+    # --- recovery (workers.recovery) ---------------------------------------------------------
+    def check(self) -> str:
+        """The sweeper's look at a running run (beat or a task drives it, no countdown chain):
+        Redis lost its state, every page done but not finalized, or going on (lock extended).
+        Pages of workers that died are published again by the sweeper from their leases."""
+        if self.state.is_closed():
+            return "closed"
         meta = self.meta
-        interval_s = float(meta.get("supervise_s") or self.ctx.settings.hemis_supervise_interval_s)
-        last = float(meta.get("supervisor_beat") or meta.get("supervisor_started") or 0)
-        if time.time() - last < SUPERVISOR_STALE_FACTOR * interval_s or self.state.is_closed():
-            return
-        if self.ctx.redis.set(self.state.key("supervisor-spawn"), "1", nx=True, ex=max(1, int(interval_s))):
-            self.spawn_supervisor(countdown_s=0)
-
-    def spawn_supervisor(self, countdown_s: float) -> None:
-        token = uuid.uuid4().hex
-        self.state.set_meta(supervisor_token=token, supervisor_started=time.time())
-        self.celery.send_task("hemis.supervise_run", args=[self.run_id, token], countdown=countdown_s)
-
-    def supervise(self, token: str) -> bool:
-        """One supervisor tick; returns whether the chain should go on."""
-        meta = self.meta
-        if self.state.is_closed() or meta.get("supervisor_token") != token:
-            return False
         if not meta.get("kind"):
-            self._state_lost()
-            return False
-        self.state.set_meta(supervisor_beat=time.time())
+            if self.ctx.progress.get(self.run_id) is None:
+                self._state_lost()
+                return "state lost"
+            return self._ensure_coordinator()
         if not self._keep_lock(meta["kind"]):
-            return False
+            return "lock lost"
         page_count = self.state.page_count()
-        if page_count is None:
-            self._restart_stalled_coordinator(meta)
-            return True
-        requeued = self.requeue_stalled(page_count)
-        if requeued:
-            self.error(f"pages {requeued} stalled (worker lost?); fetching them again")
-        if len(self.state.done_pages()) >= page_count:
+        if page_count is not None and len(self.state.done_pages()) >= page_count:
             self.finalize()
-            return False
-        return True
+            return "finalized"
+        return "running"
+
+    def _ensure_coordinator(self) -> str:
+        """The trigger recorded the run but its process died before publishing the coordinator
+        (an API process killed mid-request): publish it now. A coordinator already published has
+        a lease, and one published twice runs once (the older copy is fenced)."""
+        if self.ctx.leases.exists(LEASE_KIND, f"{self.run_id}:start"):
+            return "starting"
+        kind = (self.ctx.progress.get(self.run_id) or {}).get("kind", "")
+        if kind not in HEMIS_KINDS:
+            return "starting"
+        self.celery.send_task("hemis.start_run", args=[kind, self.run_id])
+        log.warning("[HEMIS] run %s: its coordinator was never queued; queued it now", self.run_id)
+        return "coordinator queued"
 
     def _state_lost(self) -> None:
-        """Redis lost the run's bookkeeping (flushed, evicted): end the run as failed, it can be re-run."""
-        message = "the run's state in Redis was lost; start the sync again"
+        """Redis lost the run's bookkeeping (restarted empty, flushed): end the run as failed, it can be re-run."""
+        message = "Redis lost the run's state (restarted empty?); start the sync again"
         log.error("[HEMIS] run %s: %s", self.run_id, message)
         with session_scope(self.ctx.session_factory) as session:
             finish_run(session, self.run_id, RunStatus.FAILED.value, total=0, processed=0, errors=[message])
         self.state.close()
+        for kind in HEMIS_KINDS:
+            run_lock(self.ctx.redis, kind).release(self.run_id)
+
+    def keep_lock(self) -> None:
+        """Extend the run's lock (pages do it as they finish; the sweeper while the run waits)."""
+        kind = self.settled.get("kind")
+        if kind:
+            run_lock(self.ctx.redis, kind).extend(self.run_id)
 
     def _keep_lock(self, kind: str) -> bool:
         lock = run_lock(self.ctx.redis, kind)
@@ -228,37 +232,6 @@ class HemisRun:
             return True
         self.fail(f"the run lost its lock to run {holder}")
         return False
-
-    def _restart_stalled_coordinator(self, meta: dict[str, str]) -> None:
-        if time.time() - float(meta.get("coordinator_beat") or 0) > self.stall_s():
-            self.state.set_meta(coordinator_beat=time.time())
-            self.error("the coordinator stalled before learning the page count; starting it again")
-            self.celery.send_task("hemis.start_run", args=[meta["kind"], self.run_id],
-                                  kwargs={"then": meta.get("then") or None})
-
-    def requeue_stalled(self, page_count: int) -> list[int]:
-        now, stall_s = time.time(), self.stall_s()
-        done = self.state.done_pages()
-        running, enqueued = self.state.timestamps("running"), self.state.timestamps("enqueued")
-        queue_idle = self.state.queue_backlog(HEMIS_QUEUE) == 0
-        stalled = []
-        for page in range(1, page_count + 1):
-            if page in done:
-                continue
-            beat = running.get(page)
-            if beat is not None:
-                lost = now - beat > stall_s
-            else:
-                # Not running: waiting in the queue, or held unstarted by a worker that died. Only an
-                # idle queue tells the two apart.
-                since = enqueued.get(page)
-                lost = since is None or (queue_idle and now - since > stall_s)
-            if lost:
-                stalled.append(page)
-        for page in stalled:
-            self.state.stop_running(page)
-        self.enqueue_pages(stalled, only_if_new=False)
-        return stalled
 
 
 @dataclass

@@ -1,17 +1,14 @@
 """Per-run bookkeeping of a HEMIS sync in Redis, shared by every worker on every host.
 
 Pages are counted when they first finish (SADD returns 1), atomically with the progress counters,
-so a page delivered twice (crash, supervisor re-enqueue) never counts twice. The run is finalized
-once, by whoever sees the last page finish (or by the supervisor), under a SET NX lease.
+so a page delivered twice (crash, recovery publishing it again) never counts twice. The run is
+finalized once, by whoever sees the last page finish (or by the recovery sweeper), under a SET NX lease.
 """
 
 from __future__ import annotations
 
 import hashlib
-import threading
-import time
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 
 import redis
 
@@ -19,10 +16,8 @@ from shared.progress import ProgressStore
 from shared.redis_client import KEY_PREFIX
 
 RUN_STATE_TTL_S = 3 * 24 * 3600
-FINALIZE_LEASE_S = 120
-HEARTBEAT_MAX_INTERVAL_S = 5.0
-# kombu's Redis transport keeps a queue's messages in these lists (default priority steps).
-QUEUE_PRIORITY_SUFFIXES = ("", "\x06\x163", "\x06\x166", "\x06\x169")
+# A finalizer that died is replaced by the sweeper's check once this lease expires (well within a minute).
+FINALIZE_LEASE_S = 30
 
 # KEYS: done set, progress hash, failed set. ARGV: page, records, failed flag ("1"/"0"), ttl.
 # Returns -1 if the page had already finished, else the number of finished pages.
@@ -82,48 +77,6 @@ class RunState:
         return self.redis.hget(self.key("meta"), "closed") == "1"
 
     # --- pages --------------------------------------------------------------------------------
-    def mark_enqueued(self, page: int, *, only_if_new: bool) -> bool:
-        now = str(time.time())
-        if only_if_new:
-            added = bool(self.redis.hsetnx(self.key("enqueued"), str(page), now))
-        else:
-            self.redis.hset(self.key("enqueued"), str(page), now)
-            added = True
-        self.redis.expire(self.key("enqueued"), RUN_STATE_TTL_S)
-        return added
-
-    def beat(self, page: int) -> None:
-        pipe = self.redis.pipeline()
-        pipe.hset(self.key("running"), str(page), str(time.time()))
-        pipe.expire(self.key("running"), RUN_STATE_TTL_S)
-        pipe.execute()
-
-    def stop_running(self, page: int) -> None:
-        self.redis.hdel(self.key("running"), str(page))
-
-    @contextmanager
-    def heartbeat(self, page: int, stall_s: float) -> Iterator[None]:
-        """Say "page N is being worked on" every few seconds until the block ends (or the process dies)."""
-        interval_s = min(HEARTBEAT_MAX_INTERVAL_S, max(0.2, stall_s / 4))
-        stop = threading.Event()
-
-        def keep_beating() -> None:
-            while not stop.wait(interval_s):
-                try:
-                    self.beat(page)
-                except redis.RedisError:
-                    pass  # a missed beat only risks a harmless second fetch of the page
-
-        self.beat(page)
-        thread = threading.Thread(target=keep_beating, name=f"hemis-heartbeat-{page}", daemon=True)
-        thread.start()
-        try:
-            yield
-        finally:
-            stop.set()
-            thread.join(timeout=1)
-            self.stop_running(page)
-
     def is_done(self, page: int) -> bool:
         return bool(self.redis.sismember(self.key("done"), str(page)))
 
@@ -152,9 +105,6 @@ class RunState:
     def failed_pages(self) -> list[int]:
         return sorted(int(p) for p in self.redis.smembers(self.key("failed")))
 
-    def timestamps(self, name: str) -> dict[int, float]:
-        return {int(k): float(v) for k, v in self.redis.hgetall(self.key(name)).items()}
-
     def distinct_ids(self) -> int:
         return int(self.redis.scard(self.key("ids")))
 
@@ -164,12 +114,6 @@ class RunState:
     def totals_seen(self) -> dict[int, int]:
         return {int(k): int(v) for k, v in self.redis.hgetall(self.key("totals")).items()}
 
-    def queue_backlog(self, queue: str) -> int:
-        pipe = self.redis.pipeline()
-        for suffix in QUEUE_PRIORITY_SUFFIXES:
-            pipe.llen(queue + suffix)
-        return sum(int(n) for n in pipe.execute())
-
     # --- finalize -------------------------------------------------------------------------------
     def claim_finalize(self) -> bool:
         """One finalizer at a time; the lease expires, so a finalizer that died can be replaced."""
@@ -177,4 +121,4 @@ class RunState:
 
     def close(self) -> None:
         self.set_meta(closed="1")
-        self.redis.delete(self.key("ids"), self.key("running"))
+        self.redis.delete(self.key("ids"))

@@ -2,10 +2,11 @@
 
 - `hemis.start_run`: the coordinator; fetches page 1, learns pageCount, enqueues one task per page.
 - `hemis.sync_page`: one page, one transaction; the last page to finish finalizes the run.
-- `hemis.supervise_run`: re-enqueues pages of workers that died, keeps the lock, finalizes.
 - `hemis.sync_one`: one student or employee, looked up with `search=`.
-- `hemis.nightly_sync` / `hemis.watchdog`: beat's entry points.
-Every task is safe to run twice.
+- `hemis.nightly_sync`: beat's entry point.
+Every task is safe to run twice. The coordinator and the pages are leased units
+(workers.recovery): a page whose worker dies is published again by the recovery sweeper, which
+also finalizes a run whose pages are all done and keeps its lock.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from typing import Any
 from celery import shared_task
 from celery.exceptions import Retry
 
-from shared.db import session_scope
-from shared.hemis_runs import HEMIS_KINDS, RunAlreadyRunning, run_lock, start_full_run
+from shared.db import DB_UNAVAILABLE_ERRORS, session_scope
+from shared.hemis_runs import RunAlreadyRunning, start_full_run
 from shared.models import RunStatus
 from shared.ratelimit import RateLimiter
 from shared.metrics import count_records
@@ -27,7 +28,8 @@ from workers.hemis.client import EMPLOYEES, RATE_LIMITER_NAME, HemisClient, Hemi
 from workers.hemis.envelope import HemisProtocolError
 from workers.hemis.mapping import id_text
 from workers.hemis.pages import store_items
-from workers.hemis.run import HemisRun, http_session
+from workers.hemis.run import LEASE_KIND, HemisRun, http_session, page_unit
+from workers.recovery.registry import lease_task
 from workers.upstream_http import UpstreamError
 
 log = logging.getLogger("workers.hemis")
@@ -46,18 +48,14 @@ def start_run(self: NavaiTask, kind: str, run_id: str, then: str | None = None) 
     if run.state.is_closed():
         return {"runId": run_id, "skipped": "run already closed"}
     run.init(kind, then)
-    if not run.settled.get("supervisor_token"):
-        run.spawn_supervisor(countdown_s=float(run.settled["supervise_s"]))
     log.info("[HEMIS] run %s: starting the %s sync", run_id, kind)
     try:
-        with run.state.heartbeat(1, run.stall_s()):
-            page = run.fetch(1)
-            run.learn_size(page)
-            run.state.mark_enqueued(1, only_if_new=True)
-            if page.page_count == 0:
-                run.finalize()
-                return {"runId": run_id, "pages": 0}
-            run.store(1, page)
+        page = run.fetch(1)
+        run.learn_size(page)
+        if page.page_count == 0:
+            run.finalize()
+            return {"runId": run_id, "pages": 0}
+        run.store(1, page)
     except HemisRejected as exc:
         run.fail(str(exc))
         return {"runId": run_id, "failed": str(exc)}
@@ -75,18 +73,16 @@ def sync_page(self: NavaiTask, kind: str, run_id: str, page: int) -> dict[str, A
     if not run.settled or run.state.is_closed() or run.state.is_done(page):
         return {"runId": run_id, "page": page, "skipped": True}
     try:
-        with run.state.heartbeat(page, run.stall_s()):
-            fetched = run.fetch(page)
-            run.store(page, fetched)
+        fetched = run.fetch(page)
+        run.store(page, fetched)
     except HemisRejected as exc:
         run.fail(str(exc))
     except HemisProtocolError as exc:
         if self.request.retries < PROTOCOL_RETRIES:
-            run.state.mark_enqueued(page, only_if_new=False)
             raise self.retry(countdown=PROTOCOL_RETRY_DELAY_S * (self.request.retries + 1), exc=exc)
         run.page_failed(page, str(exc))
-    except Retry:
-        raise
+    except (Retry, *DB_UNAVAILABLE_ERRORS):
+        raise  # PostgreSQL restarting: NavaiTask retries the page
     except Exception as exc:  # the page failed for good (upstream after retries, database): report it
         run.page_failed(page, f"{type(exc).__name__}: {exc}")
     return {"runId": run_id, "page": page}
@@ -94,11 +90,8 @@ def sync_page(self: NavaiTask, kind: str, run_id: str, page: int) -> dict[str, A
 
 @shared_task(name="hemis.supervise_run", base=NavaiTask, bind=True)
 def supervise_run(self: NavaiTask, run_id: str, token: str) -> dict[str, Any]:
-    run = _run(self, run_id)
-    go_on = run.supervise(token)
-    if go_on:
-        self.app.send_task("hemis.supervise_run", args=[run_id, token], countdown=float(run.settled["supervise_s"]))
-    return {"runId": run_id, "continues": go_on}
+    """Superseded by the recovery sweeper; kept so that messages queued by an older version end quietly."""
+    return {"runId": run_id, "continues": False}
 
 
 @shared_task(name="hemis.sync_one", base=NavaiTask, bind=True)
@@ -149,11 +142,31 @@ def nightly_sync(self: NavaiTask) -> dict[str, Any]:
 
 @shared_task(name="hemis.watchdog", base=NavaiTask, bind=True)
 def watchdog(self: NavaiTask) -> dict[str, Any]:
-    """Beat, every minute: a running run whose supervisor was lost gets a new one."""
-    checked = {}
-    for kind in HEMIS_KINDS:
-        run_id = run_lock(self.ctx.redis, kind).holder()
-        if run_id:
-            _run(self, run_id).ensure_supervisor()
-            checked[kind] = run_id
-    return checked
+    """Superseded by `recovery.sweep` (which beat runs); checks the running runs the same way."""
+    from workers.recovery.runs import check_hemis_runs
+
+    return check_hemis_runs(self.ctx, self.app)
+
+
+# --- leased units (workers.recovery) ---------------------------------------------------------------
+
+def _abandon_page(ctx: Any, app: Any, spec: Any, message: str) -> None:
+    _kind, run_id, page = spec.args[:3]
+    HemisRun(ctx, app, run_id).page_failed(int(page), message)
+
+
+def _abandon_start(ctx: Any, app: Any, spec: Any, message: str) -> None:
+    HemisRun(ctx, app, spec.args[1]).fail(f"the coordinator: {message}")
+
+
+def _abandon_one(ctx: Any, app: Any, spec: Any, message: str) -> None:
+    with session_scope(ctx.session_factory) as session:
+        finish_run(session, spec.args[1], RunStatus.FAILED.value, total=0, processed=0, errors=[message])
+
+
+lease_task("hemis.start_run", kind=LEASE_KIND, abandon=_abandon_start,
+           unit_of=lambda kind, run_id, then=None: f"{run_id}:start")
+lease_task("hemis.sync_page", kind=LEASE_KIND, abandon=_abandon_page,
+           unit_of=lambda kind, run_id, page: page_unit(run_id, page))
+lease_task("hemis.sync_one", kind=LEASE_KIND, abandon=_abandon_one,
+           unit_of=lambda kind, run_id, hemis_id, id_number: f"{run_id}:one")

@@ -8,7 +8,8 @@
 - `sipuni.finalize_step2`: the run's summary into `sync_runs`, once, when every call is counted.
 
 Task arguments and results carry ids and counts only, never a CSV row. Every task is safe to run
-twice (acks_late redelivers the tasks of a killed worker).
+twice: each is a leased unit (workers.recovery), published again by the recovery sweeper when its
+worker dies.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from celery import shared_task
 from celery.utils.log import get_task_logger
 
 from shared.ai_queue import mark_queued
+from shared.db import session_scope
 from shared.models import RunStatus
 from shared.ratelimit import RateLimiter
 from shared.runs import finish_run
@@ -37,11 +39,14 @@ from workers.sipuni.client import DATE_FORMAT, SipuniClient
 from workers.sipuni.csv_parser import CsvFormatError, call_from_row, is_valid_record_id, iter_file, iter_stream, usual_offset_s
 from workers.sipuni.staging import RowStaging
 from workers.sipuni.step2 import CallJob, StoredCall, process_call as process_one_call
+from workers.context import WorkerContext
+from workers.recovery.registry import lease_task
 from workers.upstream_http import RetryPolicy, UpstreamRejected
 
 log = get_task_logger(__name__)
 
 RATE_LIMIT_NAME = "sipuni"
+LEASE_KIND = "sipuni"  # the lease kind of Sipuni units (workers.recovery)
 AI_TASK_NAME = "ai.process_call"
 MAX_CALL_RETRIES = 4
 RETRY_BASE_DELAY_S = 2.0
@@ -86,12 +91,12 @@ def _parse_day(value: str | None) -> date | None:
     return datetime.strptime(value, DATE_FORMAT).date() if value else None
 
 
-def _abort_run(task: NavaiTask, run_id: str, organization_id: int, message: str) -> None:
-    with task.session() as session:
+def _abort_run(ctx: WorkerContext, run_id: str, organization_id: int, message: str) -> None:
+    with session_scope(ctx.session_factory) as session:
         ended = runstate.abort(session, run_id, message)
     if ended:
-        task.ctx.progress.add_error(run_id, message)
-        runstate.publish_end(task.ctx.progress, runstate.step2_lock(task.ctx.redis, organization_id), run_id,
+        ctx.progress.add_error(run_id, message)
+        runstate.publish_end(ctx.progress, runstate.step2_lock(ctx.redis, organization_id), run_id,
                              RunStatus.FAILED.value, message)
 
 
@@ -133,7 +138,7 @@ def _fail_step1(task: NavaiTask, run_id: str, organization_id: int, message: str
         runstate.abort(session, run_id, message)
     task.ctx.progress.update(run_id, status=RunStatus.FAILED.value, message=message)
     if step2_run_id:
-        _abort_run(task, step2_run_id, organization_id, f"Not started: {message}")
+        _abort_run(task.ctx, step2_run_id, organization_id, f"Not started: {message}")
 
 
 # --- step 2: coordinator ---------------------------------------------------------------------------
@@ -148,16 +153,16 @@ def process_csv(self: NavaiTask, run_id: str, organization_id: int, date_from: s
     files.sweep_stale_partials(settings.data_dir, organization_id, 2 * settings.celery_task_time_limit_s)
     try:
         if self.ctx.storage.size(csv_key(organization_id)) is None:
-            _abort_run(self, run_id, organization_id, CSV_NOT_FOUND)
+            _abort_run(self.ctx, run_id, organization_id, CSV_NOT_FOUND)
             return {"success": False, "message": CSV_NOT_FOUND, "runId": run_id}
         plan = _enqueue_calls(self, run_id, organization_id, _parse_day(date_from), _parse_day(date_to))
     except CsvFormatError as exc:
-        _abort_run(self, run_id, organization_id, f"The saved CSV cannot be read: {exc}")
+        _abort_run(self.ctx, run_id, organization_id, f"The saved CSV cannot be read: {exc}")
         raise
     except StorageError as exc:
         if self.request.retries < STORAGE_RETRIES:
             raise self.retry(exc=exc, countdown=STORAGE_RETRY_DELAY_S)
-        _abort_run(self, run_id, organization_id, f"The storage could not be read: {exc}")
+        _abort_run(self.ctx, run_id, organization_id, f"The storage could not be read: {exc}")
         raise
     self.ctx.progress.update(run_id, total=plan["total"], rowsInCsv=plan["rows"],
                              outsideDateRange=plan["outsideDateRange"], duplicateRows=plan["duplicateRows"])
@@ -285,3 +290,36 @@ def finalize_step2(self: NavaiTask, run_id: str, organization_id: int) -> dict[s
     RowStaging(self.ctx.redis).drop(run_id)
     log.info("[STEP2] run %s finished: %s", run_id, result["message"])
     return result
+
+
+# --- leased units (workers.recovery) ---------------------------------------------------------------
+# Step 1, the step-2 planner, each fan-out chunk and each call: a unit whose worker dies is
+# published again by the recovery sweeper within a minute (not after the visibility timeout).
+
+def _call_unit(run_id: str, organization_id: int, unit: str, offset_s: int | None = None) -> str:
+    return f"{run_id}:{unit}"
+
+
+def _abandon_call(ctx: Any, app: Any, spec: Any, message: str) -> None:
+    run_id, organization_id = spec.args[0], spec.args[1]
+    unit = _call_unit(*spec.args, **spec.kwargs).split(":", 1)[1]
+    if runstate.record_outcome(ctx.progress, run_id, unit, runstate.Outcome(runstate.FAILED, message)):
+        app.send_task("sipuni.finalize_step2", args=[run_id, organization_id])
+
+
+def _abandon_run(ctx: Any, app: Any, spec: Any, message: str) -> None:
+    arguments = {**dict(zip(("run_id", "organization_id"), spec.args)), **spec.kwargs}
+    _abort_run(ctx, arguments["run_id"], arguments["organization_id"], message)
+
+
+def _run_arg(*args: Any, **kwargs: Any) -> str:
+    return str(kwargs.get("run_id") or args[0])
+
+
+lease_task("sipuni.fetch_csv", kind=LEASE_KIND, unit_of=lambda *a, **k: f"{_run_arg(*a, **k)}:step1",
+           abandon=_abandon_run)
+lease_task("sipuni.process_csv", kind=LEASE_KIND, unit_of=lambda *a, **k: f"{_run_arg(*a, **k)}:plan",
+           abandon=_abandon_run)
+lease_task("sipuni.fan_out_calls", kind=LEASE_KIND, abandon=_abandon_run,
+           unit_of=lambda run_id, organization_id, offset_s, units: f"{run_id}:chunk:{units[0] if units else ''}")
+lease_task("recordings.process_call", kind=LEASE_KIND, unit_of=_call_unit, abandon=_abandon_call)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+
+from celery.utils import uuid
 from sqlalchemy import func, select
 
 from shared.models import CallScore, TranscriptSegment, Violation
@@ -22,17 +25,20 @@ def test_duplicate_deliveries_of_the_same_tasks_do_not_duplicate_results(db, eng
     org = make_user("ADMIN").organization
     make_criteria(db, org, ("Greeting", 1), ("Needs discovery", 2), ("Closing", 1))
     call = make_call(db, settings, org.id)
-    ai_worker(ai_settings("gemini"), concurrency=2)
+    worker = ai_worker(ai_settings("gemini"), concurrency=2)
     process(celery_app, call.id)
     first = wait_for_calls(engine, [call.id])[call.id]
     assert first.ai_status == "done", first.ai_error
     counts = _counts(db, call.id)
     assert counts[0] >= 2 and counts[1:] == (3, 1)
 
-    # Both analyses run at once on the two pool processes, as a redelivery racing the original would.
-    analyses = [celery_app.send_task("ai.analyze", args=[call.id]) for _ in range(2)]
+    # Both analyses run at once on the two pool processes, as a redelivery racing the original would
+    # (a redelivery keeps its task id; a second *publish* of the unit would supersede the first).
+    analysis_id = uuid()
+    analyses = [celery_app.send_task("ai.analyze", args=[call.id], task_id=analysis_id) for _ in range(2)]
     transcription = celery_app.send_task("ai.transcribe", args=[call.id])
-    results = [a.get(timeout=TASK_WAIT_S) for a in analyses]
+    results = [analyses[0].get(timeout=TASK_WAIT_S)] * 2  # one task id: one result for both copies
+    _wait_for_log(worker, f"ai.analyze[{analysis_id}] succeeded", times=2)
     chained = celery_app.AsyncResult(transcription.get(timeout=TASK_WAIT_S)["taskId"]).get(timeout=TASK_WAIT_S)
 
     assert [r["status"] for r in results] + [chained["status"]] == ["done", "done", "done"]
@@ -54,3 +60,10 @@ def test_process_call_sent_again_for_a_done_call_does_nothing(db, engine, settin
     assert again["status"] == "done" and "reprocess" in again["note"]
     assert len(sim.requests("stt")) == 1 and len(sim.requests("openai")) == 1
     assert _counts(db, call.id)[1] == 1
+
+
+def _wait_for_log(worker, text, times):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + TASK_WAIT_S
+    while worker.log().count(text) < times:
+        assert time.monotonic() < deadline, f"{text!r} not logged {times} times"
+        time.sleep(0.1)
