@@ -60,8 +60,9 @@ def ensure_demo_criteria(settings: Settings, organization_id: int) -> list[str]:
             if session.scalar(existing):
                 return []
             for name, weight, description in DEMO_CRITERIA:
-                create_criterion(session, organization_id, NewCriterion(name=name, weight=weight,
-                                                                        description=description))
+                create_criterion(session, organization_id,
+                                 NewCriterion(name=name, weight=weight, description=description),
+                                 max_active=settings.max_criteria)
     finally:
         engine.dispose()
     return [f"  AI      demo criteria: {', '.join(name for name, _, _ in DEMO_CRITERIA)}"]
