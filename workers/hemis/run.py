@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import math
 import os
+import random
 import threading
 import time
 import uuid
@@ -16,8 +18,8 @@ from celery import Celery
 from shared.db import session_scope
 from shared.hemis_runs import run_lock, start_full_run
 from shared.models import RunStatus, SyncRun, utcnow
-from shared.ratelimit import RateLimiter
 from shared.runs import finish_run
+from shared.server_budget import RateLimitWait, ServerBudget
 from workers.context import WorkerContext
 from workers.hemis.client import RATE_LIMITER_NAME, HemisClient
 from workers.hemis.envelope import Page
@@ -29,6 +31,8 @@ log = logging.getLogger("workers.hemis")
 
 HEMIS_QUEUE = "hemis"
 SUPERVISOR_STALE_FACTOR = 3  # a supervisor silent for 3 intervals is presumed lost
+REQUEUE_JITTER_S = 0.25  # tasks woken by the end of one pause do not all ask in the same instant
+THROTTLED_FIELD = "http429"  # progress counter (and run stats key) of HEMIS's 429 answers
 
 
 @dataclass
@@ -54,9 +58,7 @@ class HemisRun:
         return self.meta
 
     def client(self) -> HemisClient:
-        settings = self.ctx.settings
-        limiter = RateLimiter(self.ctx.redis, RATE_LIMITER_NAME, settings.hemis_rate_limit)
-        return HemisClient.from_settings(settings, limiter, http=http_session())
+        return HemisClient.from_settings(self.ctx.settings, hemis_budget(self.ctx), http=http_session())
 
     def stall_s(self) -> float:
         return float(self.settled.get("stall_s") or self.ctx.settings.hemis_page_stall_s)
@@ -70,7 +72,8 @@ class HemisRun:
         settings = self.ctx.settings
         self.state.init_meta({"kind": kind, "page_size": settings.hemis_page_size, "then": then or "",
                               "stall_s": settings.hemis_page_stall_s,
-                              "supervise_s": settings.hemis_supervise_interval_s})
+                              "supervise_s": settings.hemis_supervise_interval_s,
+                              "started_at": time.time(), "deadline_s": settings.hemis_run_deadline_s})
         self.state.set_meta(coordinator_beat=time.time())
 
     def learn_size(self, page: Page) -> None:
@@ -102,6 +105,32 @@ class HemisRun:
         log.info("[HEMIS] run %s: page %s stored (%s records, %s unverified)", self.run_id, page_number,
                  stored.written, stored.unverified)
         self.page_finished(page_number, stored.written, failed=False)
+
+    def wait_for_rate_limit(self, page: int, wait: RateLimitWait) -> None:
+        """HEMIS's rate limit says "later": send the page's task again with a countdown (no worker
+        slot is held meanwhile), as often as it takes, until the run's deadline."""
+        if wait.throttled:
+            self.ctx.progress.incr(self.run_id, THROTTLED_FIELD)
+        if self.past_deadline():
+            self.fail(self.deadline_message())
+            return
+        due = time.time() + wait.wait_s
+        self.state.defer(page, due)
+        self.ctx.progress.update(self.run_id, message=f"Waiting for HEMIS rate limit ({math.ceil(wait.wait_s)} s)")
+        self.celery.send_task("hemis.sync_page", args=[self.settled["kind"], self.run_id, page],
+                              countdown=wait.wait_s + random.uniform(0, REQUEUE_JITTER_S))
+
+    def past_deadline(self) -> bool:
+        started = float(self.settled.get("started_at") or time.time())
+        return time.time() - started > self.deadline_s()
+
+    def deadline_s(self) -> float:
+        return float(self.settled.get("deadline_s") or self.ctx.settings.hemis_run_deadline_s)
+
+    def deadline_message(self) -> str:
+        done, total = len(self.state.done_pages()), self.state.page_count()
+        return (f"HEMIS rate limit: the run could not finish within HEMIS_RUN_DEADLINE_S ({self.deadline_s():.0f} s); "
+                f"{done} of {total if total is not None else '?'} pages done")
 
     def page_failed(self, page: int, message: str) -> None:
         self.error(f"page {page} failed: {message}")
@@ -153,7 +182,8 @@ class HemisRun:
         errors = progress.errors(self.run_id)
         end_ms = int(time.time() * 1000)
         stats = {"pagesTotal": report.page_count, "pagesDone": report.pages_done, "failedPages": report.failed_pages,
-                 "distinctIds": report.distinct, "totalCount": report.total_count, "deactivated": deactivated}
+                 "distinctIds": report.distinct, "totalCount": report.total_count, "deactivated": deactivated,
+                 THROTTLED_FIELD: int(live.get(THROTTLED_FIELD) or 0)}
         with session_scope(self.ctx.session_factory) as session:
             finish_run(session, self.run_id, status, total=report.total_count, processed=report.processed,
                        failed=len(report.failed_pages), errors=errors, stats=stats)
@@ -298,6 +328,11 @@ def consistency_report(state: RunState, meta: dict[str, str]) -> ConsistencyRepo
     return ConsistencyReport(page_count=page_count, pages_done=len(state.done_pages()), failed_pages=failed,
                              total_count=total_count, distinct=distinct,
                              processed=int(live.get("processedRecords") or 0), errors=errors)
+
+
+def hemis_budget(ctx: WorkerContext) -> ServerBudget:
+    """This task's handle on the deployment's HEMIS budget, with HEMIS_RATE_LIMIT as our own cap."""
+    return ServerBudget(ctx.redis, RATE_LIMITER_NAME, ctx.settings.hemis_rate_limit)
 
 
 _HTTP = threading.local()

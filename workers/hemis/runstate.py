@@ -92,6 +92,15 @@ class RunState:
         self.redis.expire(self.key("enqueued"), RUN_STATE_TTL_S)
         return added
 
+    def defer(self, page: int, due: float) -> None:
+        """The page waits for the server's rate limit until `due` (a re-queued task with a countdown).
+        It stays out of `done`, so it is visibly unfinished to any recovery; its enqueued time is
+        when it is due, so recovery does not take it for lost while it waits."""
+        pipe = self.redis.pipeline()
+        pipe.hset(self.key("enqueued"), str(page), str(due))
+        pipe.expire(self.key("enqueued"), RUN_STATE_TTL_S)
+        pipe.execute()
+
     def beat(self, page: int) -> None:
         pipe = self.redis.pipeline()
         pipe.hset(self.key("running"), str(page), str(time.time()))

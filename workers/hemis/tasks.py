@@ -11,6 +11,8 @@ Every task is safe to run twice.
 from __future__ import annotations
 
 import logging
+import math
+import time
 from typing import Any
 
 from celery import shared_task
@@ -19,20 +21,21 @@ from celery.exceptions import Retry
 from shared.db import session_scope
 from shared.hemis_runs import HEMIS_KINDS, RunAlreadyRunning, run_lock, start_full_run
 from shared.models import RunStatus
-from shared.ratelimit import RateLimiter
 from shared.runs import finish_run
+from shared.server_budget import RateLimitWait
 from workers.base import NavaiTask
-from workers.hemis.client import EMPLOYEES, RATE_LIMITER_NAME, HemisClient, HemisRejected
+from workers.hemis.client import EMPLOYEES, HemisClient, HemisRejected
 from workers.hemis.envelope import HemisProtocolError
 from workers.hemis.mapping import id_text
 from workers.hemis.pages import store_items
-from workers.hemis.run import HemisRun, http_session
+from workers.hemis.run import THROTTLED_FIELD, HemisRun, hemis_budget, http_session
 from workers.upstream_http import UpstreamError
 
 log = logging.getLogger("workers.hemis")
 
 PROTOCOL_RETRIES = 2  # an HTML page with status 200, success=false: try the page twice more
 PROTOCOL_RETRY_DELAY_S = 2.0
+SINGLE_RATE_LIMIT_RETRIES = 100  # a single-record sync waits out HEMIS's rate limit this many times
 
 
 def _run(task: NavaiTask, run_id: str) -> HemisRun:
@@ -57,6 +60,8 @@ def start_run(self: NavaiTask, kind: str, run_id: str, then: str | None = None) 
                 run.finalize()
                 return {"runId": run_id, "pages": 0}
             run.store(1, page)
+    except RateLimitWait as exc:
+        return _coordinator_waits(run, kind, then, exc)
     except HemisRejected as exc:
         run.fail(str(exc))
         return {"runId": run_id, "failed": str(exc)}
@@ -68,6 +73,20 @@ def start_run(self: NavaiTask, kind: str, run_id: str, then: str | None = None) 
     return {"runId": run_id, "pages": page.page_count, "totalCount": page.total_count}
 
 
+def _coordinator_waits(run: HemisRun, kind: str, then: str | None, wait: RateLimitWait) -> dict[str, Any]:
+    """Page 1 must wait for HEMIS's rate limit: start again later (the supervisor sees the beat)."""
+    if wait.throttled:
+        run.ctx.progress.incr(run.run_id, THROTTLED_FIELD)
+    if run.past_deadline():
+        run.fail(run.deadline_message())
+        return {"runId": run.run_id, "failed": "rate limit"}
+    run.state.set_meta(coordinator_beat=time.time() + wait.wait_s)
+    run.ctx.progress.update(run.run_id, message=f"Waiting for HEMIS rate limit ({math.ceil(wait.wait_s)} s)")
+    run.celery.send_task("hemis.start_run", args=[kind, run.run_id], kwargs={"then": then},
+                         countdown=wait.wait_s)
+    return {"runId": run.run_id, "waitS": wait.wait_s}
+
+
 @shared_task(name="hemis.sync_page", base=NavaiTask, bind=True, max_retries=PROTOCOL_RETRIES)
 def sync_page(self: NavaiTask, kind: str, run_id: str, page: int) -> dict[str, Any]:
     run = _run(self, run_id)
@@ -77,6 +96,8 @@ def sync_page(self: NavaiTask, kind: str, run_id: str, page: int) -> dict[str, A
         with run.state.heartbeat(page, run.stall_s()):
             fetched = run.fetch(page)
             run.store(page, fetched)
+    except RateLimitWait as exc:  # never fails the page: it is fetched again later
+        run.wait_for_rate_limit(page, exc)
     except HemisRejected as exc:
         run.fail(str(exc))
     except HemisProtocolError as exc:
@@ -104,8 +125,7 @@ def supervise_run(self: NavaiTask, run_id: str, token: str) -> dict[str, Any]:
 def sync_one(self: NavaiTask, kind: str, run_id: str, hemis_id: str | None, id_number: str) -> dict[str, Any]:
     """Sync one student (or every position row of one employee) found with `search=`."""
     settings = self.ctx.settings
-    client = HemisClient.from_settings(settings, RateLimiter(self.ctx.redis, RATE_LIMITER_NAME, settings.hemis_rate_limit),
-                                       http=http_session())
+    client = HemisClient.from_settings(settings, hemis_budget(self.ctx), http=http_session())
     errors: list[str] = []
     found: list[dict[str, Any]] = []
     try:
@@ -115,6 +135,8 @@ def sync_one(self: NavaiTask, kind: str, run_id: str, hemis_id: str | None, id_n
                           + (f" and id {hemis_id}" if hemis_id else ""))
         stored = store_items(self.ctx.session_factory, kind, found, run_id=None)
         errors.extend(stored.problems)
+    except RateLimitWait as exc:
+        raise self.retry(countdown=exc.wait_s, max_retries=SINGLE_RATE_LIMIT_RETRIES, exc=exc)
     except UpstreamError as exc:
         errors.append(str(exc))
     status = RunStatus.COMPLETED.value if found and not errors else RunStatus.FAILED.value
