@@ -114,15 +114,23 @@ class HemisRun:
         if self.past_deadline():
             self.fail(self.deadline_message())
             return
-        due = time.time() + wait.wait_s
-        self.state.defer(page, due)
-        self.ctx.progress.update(self.run_id, message=f"Waiting for HEMIS rate limit ({math.ceil(wait.wait_s)} s)")
-        self.celery.send_task("hemis.sync_page", args=[self.settled["kind"], self.run_id, page],
-                              countdown=wait.wait_s + random.uniform(0, REQUEUE_JITTER_S))
+        # Back no later than the deadline, to end the run then if the server still refuses.
+        countdown_s = min(wait.wait_s, self.deadline_left_s() + REQUEUE_JITTER_S) + random.uniform(0, REQUEUE_JITTER_S)
+        self.state.defer(page, time.time() + countdown_s)
+        self.show_waiting(wait.wait_s)
+        self.celery.send_task("hemis.sync_page", args=[self.settled["kind"], self.run_id, page], countdown=countdown_s)
+
+    def show_waiting(self, wait_s: float) -> None:
+        """Progress says the run waits for the server (kept until the wait is over)."""
+        self.ctx.progress.update(self.run_id, message=f"Waiting for HEMIS rate limit ({math.ceil(wait_s)} s)",
+                                 waitUntil=time.time() + wait_s)
+
+    def deadline_left_s(self) -> float:
+        started = float(self.settled.get("started_at") or time.time())
+        return started + self.deadline_s() - time.time()
 
     def past_deadline(self) -> bool:
-        started = float(self.settled.get("started_at") or time.time())
-        return time.time() - started > self.deadline_s()
+        return self.deadline_left_s() < 0
 
     def deadline_s(self) -> float:
         return float(self.settled.get("deadline_s") or self.ctx.settings.hemis_run_deadline_s)
@@ -137,10 +145,8 @@ class HemisRun:
         self.page_finished(page, 0, failed=True)
 
     def page_finished(self, page: int, records: int, *, failed: bool) -> None:
-        finished = self.state.finish_page(page, records, failed)
+        finished = self.state.finish_page(page, records, failed, message=f"Processing page {page}...")
         page_count = self.state.page_count()
-        if finished is not None:
-            self.ctx.progress.update(self.run_id, message=f"Processing page {page}...")
         if page_count is not None and finished is not None and finished >= page_count:
             self.finalize()
         else:

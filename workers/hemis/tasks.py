@@ -11,7 +11,6 @@ Every task is safe to run twice.
 from __future__ import annotations
 
 import logging
-import math
 import time
 from typing import Any
 
@@ -28,7 +27,7 @@ from workers.hemis.client import EMPLOYEES, HemisClient, HemisRejected
 from workers.hemis.envelope import HemisProtocolError
 from workers.hemis.mapping import id_text
 from workers.hemis.pages import store_items
-from workers.hemis.run import THROTTLED_FIELD, HemisRun, hemis_budget, http_session
+from workers.hemis.run import REQUEUE_JITTER_S, THROTTLED_FIELD, HemisRun, hemis_budget, http_session
 from workers.upstream_http import UpstreamError
 
 log = logging.getLogger("workers.hemis")
@@ -80,10 +79,10 @@ def _coordinator_waits(run: HemisRun, kind: str, then: str | None, wait: RateLim
     if run.past_deadline():
         run.fail(run.deadline_message())
         return {"runId": run.run_id, "failed": "rate limit"}
-    run.state.set_meta(coordinator_beat=time.time() + wait.wait_s)
-    run.ctx.progress.update(run.run_id, message=f"Waiting for HEMIS rate limit ({math.ceil(wait.wait_s)} s)")
-    run.celery.send_task("hemis.start_run", args=[kind, run.run_id], kwargs={"then": then},
-                         countdown=wait.wait_s)
+    countdown_s = min(wait.wait_s, run.deadline_left_s() + REQUEUE_JITTER_S)
+    run.state.set_meta(coordinator_beat=time.time() + countdown_s)
+    run.show_waiting(wait.wait_s)
+    run.celery.send_task("hemis.start_run", args=[kind, run.run_id], kwargs={"then": then}, countdown=countdown_s)
     return {"runId": run.run_id, "waitS": wait.wait_s}
 
 
