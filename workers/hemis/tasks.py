@@ -86,7 +86,9 @@ def _coordinator_waits(run: HemisRun, kind: str, then: str | None, wait: RateLim
     return {"runId": run.run_id, "waitS": wait.wait_s}
 
 
-@shared_task(name="hemis.sync_page", base=NavaiTask, bind=True, max_retries=PROTOCOL_RETRIES)
+# ignore_result: nobody reads a page task's result (progress is counted in Redis), and storing it
+# (plus its STARTED state) cost two result-backend writes per page.
+@shared_task(name="hemis.sync_page", base=NavaiTask, bind=True, max_retries=PROTOCOL_RETRIES, ignore_result=True)
 def sync_page(self: NavaiTask, kind: str, run_id: str, page: int) -> dict[str, Any]:
     run = _run(self, run_id)
     if not run.settled or run.state.is_closed() or run.state.is_done(page):
