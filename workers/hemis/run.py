@@ -83,13 +83,13 @@ class HemisRun:
         log.info("[HEMIS] run %s: %s records in %s pages", self.run_id, page.total_count, page.page_count)
 
     def enqueue_pages(self, pages: range | list[int], *, only_if_new: bool) -> int:
-        sent = 0
+        """Mark the pages enqueued (one round trip), then publish their tasks on one broker connection."""
         kind = self.settled["kind"]
-        for page in pages:
-            if self.state.mark_enqueued(page, only_if_new=only_if_new):
-                self.celery.send_task("hemis.sync_page", args=[kind, self.run_id, page])
-                sent += 1
-        return sent
+        marked = self.state.mark_enqueued_many(list(pages), only_if_new=only_if_new)
+        with self.celery.producer_or_acquire() as producer:
+            for page in marked:
+                self.celery.send_task("hemis.sync_page", args=[kind, self.run_id, page], producer=producer)
+        return len(marked)
 
     # --- pages -----------------------------------------------------------------------------------
     def fetch(self, page: int) -> Page:

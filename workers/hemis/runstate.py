@@ -97,6 +97,20 @@ class RunState:
         self.redis.expire(self.key("enqueued"), RUN_STATE_TTL_S)
         return added
 
+    def mark_enqueued_many(self, pages: list[int], *, only_if_new: bool) -> list[int]:
+        """`mark_enqueued` for many pages in one round trip; returns the pages marked now. All pages
+        are marked before any is published, so no recovery can take a page for lost (never enqueued)
+        while the coordinator is still publishing the rest."""
+        if not pages:
+            return []
+        now = str(time.time())
+        pipe = self.redis.pipeline(transaction=False)
+        for page in pages:
+            (pipe.hsetnx if only_if_new else pipe.hset)(self.key("enqueued"), str(page), now)
+        pipe.expire(self.key("enqueued"), RUN_STATE_TTL_S)
+        answers = pipe.execute()[:-1]
+        return [page for page, added in zip(pages, answers) if added or not only_if_new]
+
     def defer(self, page: int, due: float) -> None:
         """The page waits for the server's rate limit until `due` (a re-queued task with a countdown).
         It stays out of `done`, so it is visibly unfinished to any recovery; its enqueued time is

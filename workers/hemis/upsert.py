@@ -1,5 +1,8 @@
 """Bulk `INSERT ... ON CONFLICT DO UPDATE` of one page of rows, on PostgreSQL and SQLite.
 
+PostgreSQL takes the page as one JSON parameter (`pg_upsert`, the fast path of the deployment);
+SQLite (`make run` without a DATABASE_URL) takes SQLAlchemy's multi-row VALUES.
+
 Empty new values never overwrite stored ones: each column becomes `COALESCE(excluded.col, col)`,
 except the few that are always written (`mapping.ALWAYS_WRITTEN`).
 """
@@ -18,6 +21,7 @@ from sqlalchemy.orm import Session
 from shared.models import Employee, Student
 from workers.hemis.client import STUDENTS
 from workers.hemis.mapping import ALWAYS_WRITTEN
+from workers.hemis.pg_upsert import upsert_page
 
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
@@ -43,7 +47,11 @@ def upsert_rows(session: Session, kind: str, rows: Sequence[dict[str, Any]], *, 
         return 0
     values = [{**row, "is_active": True, "deactivated_by_run_id": None, "synced_at": now,
                "last_seen_run_id": run_id, "created_at": now} for row in unique]
-    upsert = _upsert_statement(kind, session.get_bind().dialect.name, tuple(values[0]), run_id is not None)
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        upsert_page(session, model_for(kind).__table__, key, values, marks_run=run_id is not None)  # type: ignore[arg-type]
+        return len(unique)
+    upsert = _upsert_statement(kind, dialect, tuple(values[0]), run_id is not None)
     session.execute(upsert, values).all()
     return len(unique)
 
