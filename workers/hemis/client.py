@@ -8,7 +8,7 @@ here: it raises `RateLimitWait`, and the task tries again later without holding 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import requests
@@ -46,7 +46,7 @@ class HemisClient:
     verify: bool | str = True
     http: requests.Session | None = None
     sleep: Callable[[float], None] | None = None
-    _pause_s: float = 0.0
+    _pause_s: float = field(default=0.0, init=False, repr=False)  # the pause the last answer imposed
 
     @classmethod
     def from_settings(cls, settings: Settings, budget: ServerBudget | None, **kwargs: Any) -> "HemisClient":

@@ -57,6 +57,10 @@ class HemisRun:
         step of a page; an empty dict when the run's state is gone."""
         return self.meta
 
+    def closed_at_start(self) -> bool:
+        """`state.is_closed()` as of the settled read (the same hash), without another round trip."""
+        return self.settled.get("closed") == "1"
+
     def client(self) -> HemisClient:
         return HemisClient.from_settings(self.ctx.settings, hemis_budget(self.ctx), http=http_session())
 
@@ -146,7 +150,9 @@ class HemisRun:
 
     def page_finished(self, page: int, records: int, *, failed: bool) -> None:
         finished = self.state.finish_page(page, records, failed, message=f"Processing page {page}...")
-        page_count = self.state.page_count()
+        # Fixed once page 1 is in; a page task read it with the settled meta (the coordinator did not).
+        settled_count = self.settled.get("page_count")
+        page_count = int(settled_count) if settled_count else self.state.page_count()
         if page_count is not None and finished is not None and finished >= page_count:
             self.finalize()
         else:

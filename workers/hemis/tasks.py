@@ -91,7 +91,7 @@ def _coordinator_waits(run: HemisRun, kind: str, then: str | None, wait: RateLim
 @shared_task(name="hemis.sync_page", base=NavaiTask, bind=True, max_retries=PROTOCOL_RETRIES, ignore_result=True)
 def sync_page(self: NavaiTask, kind: str, run_id: str, page: int) -> dict[str, Any]:
     run = _run(self, run_id)
-    if not run.settled or run.state.is_closed() or run.state.is_done(page):
+    if not run.settled or run.closed_at_start() or run.state.is_done(page):
         return {"runId": run_id, "page": page, "skipped": True}
     try:
         with run.state.heartbeat(page, run.stall_s()):
