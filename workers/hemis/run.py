@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import logging
-import math
 import os
-import random
 import threading
 import time
 import uuid
@@ -19,11 +17,12 @@ from shared.db import session_scope
 from shared.hemis_runs import run_lock, start_full_run
 from shared.models import RunStatus, SyncRun, utcnow
 from shared.runs import finish_run
-from shared.server_budget import RateLimitWait, ServerBudget
+from shared.server_budget import ServerBudget
 from workers.context import WorkerContext
 from workers.hemis.client import RATE_LIMITER_NAME, HemisClient
 from workers.hemis.envelope import Page
 from workers.hemis.pages import page_anomalies, store_items
+from workers.hemis.ratewait import THROTTLED_FIELD
 from workers.hemis.runstate import RunState
 from workers.hemis.upsert import mark_unseen_inactive
 
@@ -31,8 +30,6 @@ log = logging.getLogger("workers.hemis")
 
 HEMIS_QUEUE = "hemis"
 SUPERVISOR_STALE_FACTOR = 3  # a supervisor silent for 3 intervals is presumed lost
-REQUEUE_JITTER_S = 0.25  # tasks woken by the end of one pause do not all ask in the same instant
-THROTTLED_FIELD = "http429"  # progress counter (and run stats key) of HEMIS's 429 answers
 
 
 @dataclass
@@ -109,40 +106,6 @@ class HemisRun:
         log.info("[HEMIS] run %s: page %s stored (%s records, %s unverified)", self.run_id, page_number,
                  stored.written, stored.unverified)
         self.page_finished(page_number, stored.written, failed=False)
-
-    def wait_for_rate_limit(self, page: int, wait: RateLimitWait) -> None:
-        """HEMIS's rate limit says "later": send the page's task again with a countdown (no worker
-        slot is held meanwhile), as often as it takes, until the run's deadline."""
-        if wait.throttled:
-            self.ctx.progress.incr(self.run_id, THROTTLED_FIELD)
-        if self.past_deadline():
-            self.fail(self.deadline_message())
-            return
-        # Back no later than the deadline, to end the run then if the server still refuses.
-        countdown_s = min(wait.wait_s, self.deadline_left_s() + REQUEUE_JITTER_S) + random.uniform(0, REQUEUE_JITTER_S)
-        self.state.defer(page, time.time() + countdown_s)
-        self.show_waiting(wait.wait_s)
-        self.celery.send_task("hemis.sync_page", args=[self.settled["kind"], self.run_id, page], countdown=countdown_s)
-
-    def show_waiting(self, wait_s: float) -> None:
-        """Progress says the run waits for the server (kept until the wait is over)."""
-        self.ctx.progress.update(self.run_id, message=f"Waiting for HEMIS rate limit ({math.ceil(wait_s)} s)",
-                                 waitUntil=time.time() + wait_s)
-
-    def deadline_left_s(self) -> float:
-        started = float(self.settled.get("started_at") or time.time())
-        return started + self.deadline_s() - time.time()
-
-    def past_deadline(self) -> bool:
-        return self.deadline_left_s() < 0
-
-    def deadline_s(self) -> float:
-        return float(self.settled.get("deadline_s") or self.ctx.settings.hemis_run_deadline_s)
-
-    def deadline_message(self) -> str:
-        done, total = len(self.state.done_pages()), self.state.page_count()
-        return (f"HEMIS rate limit: the run could not finish within HEMIS_RUN_DEADLINE_S ({self.deadline_s():.0f} s); "
-                f"{done} of {total if total is not None else '?'} pages done")
 
     def page_failed(self, page: int, message: str) -> None:
         self.error(f"page {page} failed: {message}")

@@ -11,7 +11,6 @@ Every task is safe to run twice.
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 from celery import shared_task
@@ -27,7 +26,8 @@ from workers.hemis.client import EMPLOYEES, HemisClient, HemisRejected
 from workers.hemis.envelope import HemisProtocolError
 from workers.hemis.mapping import id_text
 from workers.hemis.pages import store_items
-from workers.hemis.run import REQUEUE_JITTER_S, THROTTLED_FIELD, HemisRun, hemis_budget, http_session
+from workers.hemis.ratewait import coordinator_waits, page_waits
+from workers.hemis.run import HemisRun, hemis_budget, http_session
 from workers.upstream_http import UpstreamError
 
 log = logging.getLogger("workers.hemis")
@@ -60,7 +60,8 @@ def start_run(self: NavaiTask, kind: str, run_id: str, then: str | None = None) 
                 return {"runId": run_id, "pages": 0}
             run.store(1, page)
     except RateLimitWait as exc:
-        return _coordinator_waits(run, kind, then, exc)
+        coordinator_waits(run, kind, then, exc)
+        return {"runId": run_id, "waitS": exc.wait_s}
     except HemisRejected as exc:
         run.fail(str(exc))
         return {"runId": run_id, "failed": str(exc)}
@@ -70,20 +71,6 @@ def start_run(self: NavaiTask, kind: str, run_id: str, then: str | None = None) 
     sent = run.enqueue_pages(range(2, page.page_count + 1), only_if_new=True)
     log.info("[HEMIS] run %s: enqueued %s page tasks", run_id, sent)
     return {"runId": run_id, "pages": page.page_count, "totalCount": page.total_count}
-
-
-def _coordinator_waits(run: HemisRun, kind: str, then: str | None, wait: RateLimitWait) -> dict[str, Any]:
-    """Page 1 must wait for HEMIS's rate limit: start again later (the supervisor sees the beat)."""
-    if wait.throttled:
-        run.ctx.progress.incr(run.run_id, THROTTLED_FIELD)
-    if run.past_deadline():
-        run.fail(run.deadline_message())
-        return {"runId": run.run_id, "failed": "rate limit"}
-    countdown_s = min(wait.wait_s, run.deadline_left_s() + REQUEUE_JITTER_S)
-    run.state.set_meta(coordinator_beat=time.time() + countdown_s)
-    run.show_waiting(wait.wait_s)
-    run.celery.send_task("hemis.start_run", args=[kind, run.run_id], kwargs={"then": then}, countdown=countdown_s)
-    return {"runId": run.run_id, "waitS": wait.wait_s}
 
 
 # ignore_result: nobody reads a page task's result (progress is counted in Redis), and storing it
@@ -98,7 +85,7 @@ def sync_page(self: NavaiTask, kind: str, run_id: str, page: int) -> dict[str, A
             fetched = run.fetch(page)
             run.store(page, fetched)
     except RateLimitWait as exc:  # never fails the page: it is fetched again later
-        run.wait_for_rate_limit(page, exc)
+        page_waits(run, page, exc)
     except HemisRejected as exc:
         run.fail(str(exc))
     except HemisProtocolError as exc:
