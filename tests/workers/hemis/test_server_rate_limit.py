@@ -7,7 +7,7 @@ import time
 
 from sqlalchemy import func, select
 
-from shared.models import Student
+from shared.models import Student, SyncRun
 from tests.hemis_support import FINISHED, assert_matches_simulator, hemis_settings, only_these_workers_on_hemis
 
 LIMIT = 20
@@ -26,7 +26,7 @@ def ideal_s(pages: int) -> float:
     return max(0, pages - LIMIT) * WINDOW_S / LIMIT
 
 
-def run_and_watch(client, headers, app) -> tuple[object, float, list[str]]:
+def run_and_watch(client, headers, app) -> tuple[SyncRun, float, list[str]]:
     """Start a students run; poll its progress until it ends. Returns (run, seconds, messages seen)."""
     started = time.monotonic()
     response = client.post("/api/hemis/sync/students", headers=headers)
@@ -41,8 +41,6 @@ def run_and_watch(client, headers, app) -> tuple[object, float, list[str]]:
             messages.append(body["message"])
         if body.get("runId") == run_id and body.get("status") in FINISHED:
             with factory() as session:
-                from shared.models import SyncRun
-
                 run = session.get(SyncRun, run_id)
                 if run is not None and run.status in FINISHED:
                     return run, time.monotonic() - started, messages
