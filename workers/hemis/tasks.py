@@ -1,6 +1,7 @@
 """Celery tasks of the HEMIS sync (queue `hemis`).
 
 - `hemis.start_run`: the coordinator; fetches page 1, learns pageCount, enqueues one task per page.
+- `hemis.publish_pages`: publishes a chunk of the run's page tasks (the coordinator fans out).
 - `hemis.sync_page`: one page, one transaction; the last page to finish finalizes the run.
 - `hemis.supervise_run`: re-enqueues pages of workers that died, keeps the lock, finalizes.
 - `hemis.sync_one`: one student or employee, looked up with `search=`.
@@ -68,7 +69,7 @@ def start_run(self: NavaiTask, kind: str, run_id: str, then: str | None = None) 
     except UpstreamError as exc:
         run.fail(f"HEMIS page 1 could not be fetched, so the page count is unknown: {exc}")
         return {"runId": run_id, "failed": str(exc)}
-    sent = run.enqueue_pages(range(2, page.page_count + 1), only_if_new=True)
+    sent = run.fan_out_pages(range(2, page.page_count + 1))
     log.info("[HEMIS] run %s: enqueued %s page tasks", run_id, sent)
     return {"runId": run_id, "pages": page.page_count, "totalCount": page.total_count}
 
@@ -98,6 +99,17 @@ def sync_page(self: NavaiTask, kind: str, run_id: str, page: int) -> dict[str, A
     except Exception as exc:  # the page failed for good (upstream after retries, database): report it
         run.page_failed(page, f"{type(exc).__name__}: {exc}")
     return {"runId": run_id, "page": page}
+
+
+@shared_task(name="hemis.publish_pages", base=NavaiTask, bind=True, ignore_result=True)
+def publish_pages(self: NavaiTask, kind: str, run_id: str, pages: list[int]) -> dict[str, Any]:
+    """Publish one chunk of a run's page tasks (the pages are already marked enqueued). Run twice,
+    it publishes them twice: harmless, a page done is skipped."""
+    run = _run(self, run_id)
+    if not run.settled or run.closed_at_start():
+        return {"runId": run_id, "skipped": True}
+    run.publish_pages(pages)
+    return {"runId": run_id, "pages": len(pages)}
 
 
 @shared_task(name="hemis.supervise_run", base=NavaiTask, bind=True)
