@@ -62,6 +62,7 @@ def session_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         hemis_api_url=f"http://127.0.0.1:{free_port()}",
         hemis_bearer_token=secrets.token_urlsafe(24),
         hemis_rate_limit=0,
+        hemis_page_size=50,  # tests page at 50 (not the default 200), so a few hundred records make many pages
         sipuni_api_url=f"http://127.0.0.1:{free_port()}/api",
         sipuni_user="012345",
         sipuni_secret="0." + secrets.token_hex(6),

@@ -13,12 +13,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Protocol
 
 import requests
 
 from shared import metrics
-from shared.ratelimit import RateLimiter
 
 CONNECT_TIMEOUT_S = 10.0
 READ_TIMEOUT_S = 60.0
@@ -45,6 +44,13 @@ class UpstreamRejected(UpstreamError):
     """The upstream refused the request (bad credentials, bad request): retrying will not help."""
 
 
+class Limiter(Protocol):
+    """Anything that makes the caller wait for its turn: `shared.ratelimit.RateLimiter`,
+    `shared.server_budget.ServerBudget`."""
+
+    def acquire(self) -> float: ...
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     attempts: int = 3
@@ -61,10 +67,16 @@ class RetryPolicy:
 
 
 def request_with_retries(http: requests.Session, method: str, url: str, *, policy: RetryPolicy,
-                         limiter: RateLimiter | None = None, sleep: Callable[[float], None] = time.sleep,
-                         describe: str = "", upstream: str | None = None, **kwargs: Any) -> requests.Response:
+                         limiter: Limiter | None = None, sleep: Callable[[float], None] = time.sleep,
+                         describe: str = "", upstream: str | None = None,
+                         retry_statuses: frozenset[int] = RETRY_STATUSES,
+                         on_response: Callable[[requests.Response], None] | None = None,
+                         **kwargs: Any) -> requests.Response:
     """Send the request, retrying what may pass; return the first non-retryable response.
-    Every attempt's outcome is counted for `/metrics` under `upstream` (hemis, sipuni, stt, llm)."""
+
+    Every attempt's outcome is counted for `/metrics` under `upstream` (hemis, sipuni, stt, llm).
+    `retry_statuses`: the statuses retried here (a caller that handles 429 itself leaves it out);
+    `on_response`: sees every answer, retried ones included (e.g. to read rate-limit headers)."""
     what = describe or f"{method} {url}"
     last_error: UpstreamUnavailable | None = None
     for attempt in range(1, policy.attempts + 1):
@@ -82,7 +94,9 @@ def request_with_retries(http: requests.Session, method: str, url: str, *, polic
             delay_s = policy.backoff_s(attempt)
         else:
             metrics.count_upstream(upstream, response.status_code)
-            if response.status_code not in RETRY_STATUSES:
+            if on_response is not None:
+                on_response(response)
+            if response.status_code not in retry_statuses:
                 return response
             last_error = UpstreamUnavailable(
                 f"{what}: HTTP {response.status_code} (attempt {attempt}/{policy.attempts})", response.status_code)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 
+from simulators.hemis.ratelimit import limiter_from
 from simulators.hemis.server import make_server
 
 DEFAULT_PORT = 8790
@@ -20,12 +21,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--employees", type=int, default=120)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--latency-ms", type=float, default=0.0)
+    parser.add_argument("--rate-limit", type=int, default=0, help="Yii2 rate limit: requests per window (0 = none)")
+    parser.add_argument("--rate-window-s", type=int, default=60, help="the rate limit's window in seconds")
+    parser.add_argument("--no-rate-headers", action="store_true", help="the limiter sends no X-Rate-Limit-* headers")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
     if not args.token:
         parser.error("--token (or HEMIS_SIMULATOR_TOKEN) is required")
     server = make_server(args.host, args.port, args.token, args.students, args.employees, args.seed, args.verbose)
     server.state.latency_s = args.latency_ms / 1000
+    if args.rate_limit:
+        server.state.rate_limiter = limiter_from({"limit": args.rate_limit, "window_s": args.rate_window_s,
+                                                  "headers": not args.no_rate_headers})
     print(f"HEMIS simulator on http://{args.host}:{args.port} ({args.students} students, "
           f"{args.employees} employee rows, seed {args.seed})", flush=True)
     try:

@@ -11,6 +11,8 @@ from typing import Any
 
 import requests
 
+from simulators.hemis.server import max_requests_in_any_window  # noqa: F401 (re-exported for tests, bench)
+
 CONTROL_TIMEOUT_S = 30.0
 START_TIMEOUT_S = 20.0
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -44,6 +46,14 @@ class SimulatorControl:
     def requests(self) -> list[dict[str, Any]]:
         return list(self._call("GET", "stats")["requests"])
 
+    def rate_limit(self, limit: int, window_s: int, headers: bool = True) -> None:
+        """Put Yii2's rate limiter in front of the data routes (`limit` requests per `window_s`)."""
+        self.config(rate_limit={"limit": limit, "window_s": window_s, "headers": headers})
+
+    def rate_limit_stats(self) -> dict[str, Any]:
+        """{"limit", "windowS", "headers", "refused", "maxRequestsInWindow"} of the limiter."""
+        return dict(self._call("GET", "stats")["rateLimit"])
+
     def clear_stats(self) -> None:
         self._call("DELETE", "stats")
 
@@ -70,12 +80,3 @@ def start_simulator_process(port: int, token: str, *, students: int, employees: 
     return subprocess.Popen(command, cwd=PROJECT_ROOT, env={**os.environ, **env}, start_new_session=True, **popen)
 
 
-def max_requests_in_any_window(times: list[float], window_s: float = 1.0) -> int:
-    """The most requests that arrived within any `window_s` span."""
-    ordered = sorted(times)
-    best, start = 0, 0
-    for end, moment in enumerate(ordered):
-        while moment - ordered[start] >= window_s:
-            start += 1
-        best = max(best, end - start + 1)
-    return best

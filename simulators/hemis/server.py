@@ -5,7 +5,8 @@ Upstream routes (bearer token checked; 401 with a Yii2-style body otherwise):
   GET /rest/v1/data/employee-list?type&page&limit&search
 Control routes (no auth; bind to localhost):
   POST /_control/reset    {"students", "employees", "seed"}   data, faults, stats and config back to new
-  POST /_control/config   {"latency_ms", "array_envelope", "token"}
+  POST /_control/config   {"latency_ms", "array_envelope", "token",
+                           "rate_limit": {"limit", "window_s", "headers"} (Yii2's limiter; null = none)}
   POST /_control/faults   {"rules": [{"path", "page", "status", "count", "retry_after", "body", "delay_s"}]}
   DELETE /_control/faults
   POST /_control/change   {"kind", "prepend", "remove": [...], "edit": [...], "version", "after_requests"}
@@ -23,6 +24,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 from simulators.hemis.dataset import Dataset
+from simulators.hemis.ratelimit import TOO_MANY_REQUESTS, Yii2RateLimiter, limiter_from
 
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 20  # Yii2's default page size
@@ -67,6 +69,7 @@ class SimulatorState:
     employees: Dataset
     latency_s: float = 0.0
     array_envelope: bool = False
+    rate_limiter: Yii2RateLimiter | None = None
     faults: list[FaultRule] = field(default_factory=list)
     changes: list[PendingChange] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)
@@ -79,7 +82,7 @@ class SimulatorState:
     def reset(self, students: int, employees: int, seed: int) -> None:
         self.students = Dataset("students", students, seed)
         self.employees = Dataset("employees", employees, seed)
-        self.latency_s, self.array_envelope = 0.0, False
+        self.latency_s, self.array_envelope, self.rate_limiter = 0.0, False, None
         self.faults, self.changes, self.requests, self.list_requests = [], [], [], 0
 
     def take_fault(self, resource: str, page: int) -> FaultRule | None:
@@ -109,6 +112,31 @@ def apply_change(dataset: Dataset, change: PendingChange) -> None:
         dataset.edit(change.edit, change.version)
 
 
+def stats_body(state: SimulatorState) -> dict[str, Any]:
+    """Every request seen, and with a rate limit its summary: how many were refused, and the most
+    requests (refused ones included) that arrived within any one window."""
+    requests = list(state.requests)
+    body: dict[str, Any] = {"requests": requests}
+    limiter = state.rate_limiter
+    if limiter is not None:
+        times = [r["t"] for r in requests if r["path"] in RESOURCES]
+        body["rateLimit"] = {"limit": limiter.limit, "windowS": limiter.window_s, "headers": limiter.headers,
+                             "refused": sum(1 for r in requests if r["status"] == 429),
+                             "maxRequestsInWindow": max_requests_in_any_window(times, limiter.window_s)}
+    return body
+
+
+def max_requests_in_any_window(times: list[float], window_s: float = 1.0) -> int:
+    """The most requests that arrived within any `window_s` span."""
+    ordered = sorted(times)
+    best, start = 0, 0
+    for end, moment in enumerate(ordered):
+        while moment - ordered[start] >= window_s:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
 def envelope(items: list[dict[str, Any]], pagination: dict[str, int], as_arrays: bool) -> dict[str, Any]:
     page_info: Any = [pagination] if as_arrays else pagination
     data: Any = {"items": items, "pagination": page_info}
@@ -127,7 +155,7 @@ class HemisHandler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802
         url = urlparse(self.path)
         if url.path == "/_control/stats":
-            return self._json(200, {"requests": list(self.server.state.requests)})
+            return self._json(200, stats_body(self.server.state))
         if not url.path.startswith(DATA_PREFIX):
             return self._json(404, {"name": "Not Found", "message": "Page not found.", "code": 0, "status": 404})
         resource = url.path[len(DATA_PREFIX):].strip("/")
@@ -145,6 +173,10 @@ class HemisHandler(BaseHTTPRequestHandler):
             return self._json(401, UNAUTHORIZED)
         if resource not in RESOURCES:
             return self._json(404, {"name": "Not Found", "message": "Page not found.", "code": 0, "status": 404})
+        verdict = state.rate_limiter.check() if state.rate_limiter else None
+        if verdict is not None and not verdict.allowed:
+            return self._json(429, TOO_MANY_REQUESTS, verdict.headers)
+        self._limit_headers = verdict.headers if verdict else {}
         state.count_request()
         if state.latency_s:
             time.sleep(state.latency_s)
@@ -200,6 +232,8 @@ class HemisHandler(BaseHTTPRequestHandler):
                 state.array_envelope = bool(body["array_envelope"])
             if "token" in body:
                 state.token = str(body["token"])
+            if "rate_limit" in body:
+                state.rate_limiter = limiter_from(body["rate_limit"])
         elif route == "/_control/faults":
             with state.lock:
                 state.faults.extend(FaultRule(**rule) for rule in body.get("rules", []))
@@ -231,6 +265,8 @@ class HemisHandler(BaseHTTPRequestHandler):
         return json.loads(self.rfile.read(length) or b"{}") if length else {}
 
     def _json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> int:
+        if status == 200:  # Yii2 adds its rate-limit headers to every answer the limiter let through
+            headers = {**self.__dict__.pop("_limit_headers", {}), **(headers or {})}
         return self._send(status, json.dumps(payload, ensure_ascii=False).encode(), "application/json; charset=UTF-8",
                           headers or {})
 

@@ -18,7 +18,8 @@ def test_defaults_follow_the_original_guides():
     assert settings.port == 3000
     assert settings.sipuni_api_url == "https://sipuni.com/api"
     assert settings.hemis_sync_cron == "0 1 * * *"
-    assert settings.hemis_page_size == 50
+    assert settings.hemis_page_size == 200
+    assert settings.hemis_run_deadline_s == 6 * 3600
     assert settings.hemis_rate_limit == 1.0
     # Outside production a throwaway secret stands in, and nothing secret has a usable default.
     assert settings.secrets_generated == ("JWT_SECRET_KEY",)
@@ -34,6 +35,12 @@ def test_values_are_converted_and_bad_ones_name_their_variable():
         Settings.from_env({"NAVAI_ENV": "test", "HEMIS_PAGE_SIZE": "fifty"})
     with pytest.raises(ConfigError, match="HEMIS_PAGE_SIZE"):
         Settings.from_env({"NAVAI_ENV": "test", "HEMIS_PAGE_SIZE": "500"})
+    assert Settings.from_env({"NAVAI_ENV": "test", "HEMIS_PAGE_SIZE": "50"}).hemis_page_size == 50
+    assert Settings.from_env({"NAVAI_ENV": "test", "HEMIS_PAGE_SIZE": "1"}).hemis_page_size == 1
+    with pytest.raises(ConfigError, match="HEMIS_PAGE_SIZE"):
+        Settings.from_env({"NAVAI_ENV": "test", "HEMIS_PAGE_SIZE": "0"})
+    with pytest.raises(ConfigError, match="HEMIS_RUN_DEADLINE_S"):
+        Settings.from_env({"NAVAI_ENV": "test", "HEMIS_RUN_DEADLINE_S": "0"})
 
 
 def test_short_jwt_secret_is_refused():

@@ -1,27 +1,31 @@
-"""The HEMIS REST client: list pages and search, over `request_with_retries` and the shared rate limit.
+"""The HEMIS REST client: list pages and search, over `request_with_retries` and the server's budget.
 
 401/403/404 raise `HemisRejected` (not retryable: a bad token or URL fails the run at once).
+Every answer's `X-Rate-Limit-*` headers feed the deployment's shared budget; a 429 is not retried
+here: it raises `RateLimitWait`, and the task tries again later without holding a worker slot.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import requests
 
-from shared.ratelimit import RateLimiter
+from shared.server_budget import RATE_LIMITED, RateLimitWait, ServerBudget
 from shared.settings import Settings
 from workers.hemis.envelope import Page, error_text, parse_list_page
-from workers.upstream_http import RetryPolicy, UpstreamRejected, request_with_retries
+from workers.upstream_http import RETRY_STATUSES, RetryPolicy, UpstreamRejected, request_with_retries
 
 STUDENTS = "students"
 EMPLOYEES = "employees"
 KINDS = (STUDENTS, EMPLOYEES)
-RATE_LIMITER_NAME = "hemis"
+RATE_LIMITER_NAME = "hemis"  # the budget's name in Redis: one per deployment, as HEMIS counts per token
+RETRIED_HERE = RETRY_STATUSES - {RATE_LIMITED}
 REJECTING_STATUSES = frozenset({401, 403, 404})
 SEARCH_LIMIT = 50
+NO_BUDGET_PAUSE_S = 60.0  # a 429 seen without a budget to ask: the reference's fallback wait
 USER_AGENT = "navai-sync/hemis"
 
 _LIST_PATHS = {STUDENTS: "student-list", EMPLOYEES: "employee-list"}
@@ -37,15 +41,16 @@ class HemisRejected(UpstreamRejected):
 class HemisClient:
     base_url: str
     token: str
-    limiter: RateLimiter | None = None
+    budget: ServerBudget | None = None
     policy: RetryPolicy = RetryPolicy()
     verify: bool | str = True
     http: requests.Session | None = None
     sleep: Callable[[float], None] | None = None
+    _pause_s: float = field(default=0.0, init=False, repr=False)  # the pause the last answer imposed
 
     @classmethod
-    def from_settings(cls, settings: Settings, limiter: RateLimiter | None, **kwargs: Any) -> "HemisClient":
-        return cls(base_url=settings.hemis_api_url, token=settings.hemis_bearer_token, limiter=limiter,
+    def from_settings(cls, settings: Settings, budget: ServerBudget | None, **kwargs: Any) -> "HemisClient":
+        return cls(base_url=settings.hemis_api_url, token=settings.hemis_bearer_token, budget=budget,
                    policy=RetryPolicy(read_timeout_s=settings.hemis_read_timeout_s),
                    verify=settings.hemis_ca_bundle or True, **kwargs)
 
@@ -62,9 +67,12 @@ class HemisClient:
         http = self.http or requests.Session()
         extra: dict[str, Any] = {"sleep": self.sleep} if self.sleep else {}
         response = request_with_retries(
-            http, "GET", list_url(self.base_url, _LIST_PATHS[kind]), policy=self.policy, limiter=self.limiter,
-            describe=what, upstream="hemis", params=params, verify=self.verify, headers=self._headers(), **extra)
+            http, "GET", list_url(self.base_url, _LIST_PATHS[kind]), policy=self.policy, limiter=self.budget,
+            describe=what, upstream="hemis", params=params, verify=self.verify, headers=self._headers(),
+            retry_statuses=RETRIED_HERE, on_response=self._observe, **extra)
         try:
+            if response.status_code == RATE_LIMITED:
+                raise RateLimitWait(self._pause_s, throttled=True)
             if response.status_code in REJECTING_STATUSES:
                 raise HemisRejected(_rejection_message(what, response), response.status_code)
             if response.status_code >= 400:
@@ -73,6 +81,11 @@ class HemisClient:
             return parse_list_page(response.content, response.headers.get("Content-Type", ""), what)
         finally:
             response.close()
+
+    def _observe(self, response: requests.Response) -> None:
+        self._pause_s = self.budget.observe(response.status_code, response.headers) if self.budget else 0.0
+        if response.status_code == RATE_LIMITED and not self._pause_s:
+            self._pause_s = NO_BUDGET_PAUSE_S
 
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}", "Accept": "application/json", "User-Agent": USER_AGENT}

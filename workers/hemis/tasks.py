@@ -1,6 +1,7 @@
 """Celery tasks of the HEMIS sync (queue `hemis`).
 
 - `hemis.start_run`: the coordinator; fetches page 1, learns pageCount, enqueues one task per page.
+- `hemis.publish_pages`: publishes a chunk of the run's page tasks (the coordinator fans out).
 - `hemis.sync_page`: one page, one transaction; the last page to finish finalizes the run.
 - `hemis.sync_one`: one student or employee, looked up with `search=`.
 - `hemis.nightly_sync`: beat's entry point.
@@ -20,15 +21,16 @@ from celery.exceptions import Retry
 from shared.db import DB_UNAVAILABLE_ERRORS, session_scope
 from shared.hemis_runs import RunAlreadyRunning, start_full_run
 from shared.models import RunStatus
-from shared.ratelimit import RateLimiter
 from shared.metrics import count_records
 from shared.runs import finish_run
+from shared.server_budget import RateLimitWait
 from workers.base import NavaiTask
-from workers.hemis.client import EMPLOYEES, RATE_LIMITER_NAME, HemisClient, HemisRejected
+from workers.hemis.client import EMPLOYEES, HemisClient, HemisRejected
 from workers.hemis.envelope import HemisProtocolError
 from workers.hemis.mapping import id_text
 from workers.hemis.pages import store_items
-from workers.hemis.run import LEASE_KIND, HemisRun, http_session, page_unit
+from workers.hemis.ratewait import coordinator_waits, page_waits
+from workers.hemis.run import LEASE_KIND, HemisRun, hemis_budget, http_session, page_unit
 from workers.recovery.registry import lease_task
 from workers.upstream_http import UpstreamError
 
@@ -36,6 +38,7 @@ log = logging.getLogger("workers.hemis")
 
 PROTOCOL_RETRIES = 2  # an HTML page with status 200, success=false: try the page twice more
 PROTOCOL_RETRY_DELAY_S = 2.0
+SINGLE_RATE_LIMIT_RETRIES = 100  # a single-record sync waits out HEMIS's rate limit this many times
 
 
 def _run(task: NavaiTask, run_id: str) -> HemisRun:
@@ -56,25 +59,32 @@ def start_run(self: NavaiTask, kind: str, run_id: str, then: str | None = None) 
             run.finalize()
             return {"runId": run_id, "pages": 0}
         run.store(1, page)
+    except RateLimitWait as exc:
+        coordinator_waits(run, kind, then, exc)
+        return {"runId": run_id, "waitS": exc.wait_s}
     except HemisRejected as exc:
         run.fail(str(exc))
         return {"runId": run_id, "failed": str(exc)}
     except UpstreamError as exc:
         run.fail(f"HEMIS page 1 could not be fetched, so the page count is unknown: {exc}")
         return {"runId": run_id, "failed": str(exc)}
-    sent = run.enqueue_pages(range(2, page.page_count + 1), only_if_new=True)
+    sent = run.fan_out_pages(range(2, page.page_count + 1))
     log.info("[HEMIS] run %s: enqueued %s page tasks", run_id, sent)
     return {"runId": run_id, "pages": page.page_count, "totalCount": page.total_count}
 
 
-@shared_task(name="hemis.sync_page", base=NavaiTask, bind=True, max_retries=PROTOCOL_RETRIES)
+# ignore_result: nobody reads a page task's result (progress is counted in Redis), and storing it
+# (plus its STARTED state) cost two result-backend writes per page.
+@shared_task(name="hemis.sync_page", base=NavaiTask, bind=True, max_retries=PROTOCOL_RETRIES, ignore_result=True)
 def sync_page(self: NavaiTask, kind: str, run_id: str, page: int) -> dict[str, Any]:
     run = _run(self, run_id)
-    if not run.settled or run.state.is_closed() or run.state.is_done(page):
+    if not run.settled or run.closed_at_start() or run.state.is_done(page):
         return {"runId": run_id, "page": page, "skipped": True}
     try:
         fetched = run.fetch(page)
         run.store(page, fetched)
+    except RateLimitWait as exc:  # never fails the page: it is fetched again later
+        page_waits(run, page, exc)
     except HemisRejected as exc:
         run.fail(str(exc))
     except HemisProtocolError as exc:
@@ -88,6 +98,18 @@ def sync_page(self: NavaiTask, kind: str, run_id: str, page: int) -> dict[str, A
     return {"runId": run_id, "page": page}
 
 
+@shared_task(name="hemis.publish_pages", base=NavaiTask, bind=True, ignore_result=True)
+def publish_pages(self: NavaiTask, kind: str, run_id: str, pages: list[int]) -> dict[str, Any]:
+    """Publish one chunk of a run's page tasks, each leased as it goes out. Run twice (its worker
+    died midway and the sweeper published it again), it publishes only the pages neither done nor
+    leased."""
+    run = _run(self, run_id)
+    if not run.settled or run.closed_at_start():
+        return {"runId": run_id, "skipped": True}
+    sent = run.enqueue_pages(pages, only_if_new=True)
+    return {"runId": run_id, "pages": sent}
+
+
 @shared_task(name="hemis.supervise_run", base=NavaiTask, bind=True)
 def supervise_run(self: NavaiTask, run_id: str, token: str) -> dict[str, Any]:
     """Superseded by the recovery sweeper; kept so that messages queued by an older version end quietly."""
@@ -98,8 +120,7 @@ def supervise_run(self: NavaiTask, run_id: str, token: str) -> dict[str, Any]:
 def sync_one(self: NavaiTask, kind: str, run_id: str, hemis_id: str | None, id_number: str) -> dict[str, Any]:
     """Sync one student (or every position row of one employee) found with `search=`."""
     settings = self.ctx.settings
-    client = HemisClient.from_settings(settings, RateLimiter(self.ctx.redis, RATE_LIMITER_NAME, settings.hemis_rate_limit),
-                                       http=http_session())
+    client = HemisClient.from_settings(settings, hemis_budget(self.ctx), http=http_session())
     errors: list[str] = []
     found: list[dict[str, Any]] = []
     try:
@@ -109,6 +130,8 @@ def sync_one(self: NavaiTask, kind: str, run_id: str, hemis_id: str | None, id_n
                           + (f" and id {hemis_id}" if hemis_id else ""))
         stored = store_items(self.ctx.session_factory, kind, found, run_id=None)
         errors.extend(stored.problems)
+    except RateLimitWait as exc:
+        raise self.retry(countdown=exc.wait_s, max_retries=SINGLE_RATE_LIMIT_RETRIES, exc=exc)
     except UpstreamError as exc:
         errors.append(str(exc))
     status = RunStatus.COMPLETED.value if found and not errors else RunStatus.FAILED.value
@@ -159,6 +182,13 @@ def _abandon_start(ctx: Any, app: Any, spec: Any, message: str) -> None:
     HemisRun(ctx, app, spec.args[1]).fail(f"the coordinator: {message}")
 
 
+def _abandon_publisher(ctx: Any, app: Any, spec: Any, message: str) -> None:
+    _kind, run_id, pages = spec.args[:3]
+    run = HemisRun(ctx, app, run_id)
+    for page in pages:
+        run.page_failed(int(page), f"never published: {message}")
+
+
 def _abandon_one(ctx: Any, app: Any, spec: Any, message: str) -> None:
     with session_scope(ctx.session_factory) as session:
         finish_run(session, spec.args[1], RunStatus.FAILED.value, total=0, processed=0, errors=[message])
@@ -168,5 +198,7 @@ lease_task("hemis.start_run", kind=LEASE_KIND, abandon=_abandon_start,
            unit_of=lambda kind, run_id, then=None: f"{run_id}:start")
 lease_task("hemis.sync_page", kind=LEASE_KIND, abandon=_abandon_page,
            unit_of=lambda kind, run_id, page: page_unit(run_id, page))
+lease_task("hemis.publish_pages", kind=LEASE_KIND, abandon=_abandon_publisher,
+           unit_of=lambda kind, run_id, pages: f"{run_id}:publish:{pages[0] if pages else ''}")
 lease_task("hemis.sync_one", kind=LEASE_KIND, abandon=_abandon_one,
            unit_of=lambda kind, run_id, hemis_id, id_number: f"{run_id}:one")

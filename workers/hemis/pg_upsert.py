@@ -1,0 +1,66 @@
+"""The page upsert on PostgreSQL, sent as ONE JSON parameter expanded by `jsonb_to_recordset`.
+
+Why: the generic path (SQLAlchemy's multi-row VALUES) binds every value of the page as its own
+parameter: 50 rows x 45 columns = 2,250 parameters, each processed by SQLAlchemy and quoted into the
+SQL by psycopg2. Profiled, that was over half of a page task's CPU. Here the page is one
+`orjson.dumps` and one parameter; PostgreSQL turns it back into typed rows.
+Same semantics as `upsert.upsert_rows`: blanks never overwrite (COALESCE), the conflict key decides.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from datetime import date, datetime, timezone
+from typing import Any
+
+import orjson
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import Session
+
+from workers.hemis.mapping import ALWAYS_WRITTEN
+
+
+def upsert_page(session: Session, table: Table, key: str, values: Sequence[dict[str, Any]], marks_run: bool) -> None:
+    """Insert or update `values` (dicts with the same keys, one per distinct `key`) in one statement."""
+    statement = _statement(table, key, tuple(values[0]), marks_run)
+    cursor = session.connection().connection.cursor()  # the session's own transaction
+    try:
+        cursor.execute(statement, (_page_json(values),))
+    finally:
+        cursor.close()
+
+
+def _page_json(values: Sequence[dict[str, Any]]) -> str:
+    """The page as JSON text (orjson: ~5x faster than the standard library on these pages; datetimes
+    go through `_json_value`, which refuses naive ones as the UTC columns do)."""
+    return orjson.dumps(values, default=_json_value, option=orjson.OPT_PASSTHROUGH_DATETIME).decode()
+
+
+def _json_value(value: Any) -> str:
+    """Dates and datetimes as ISO 8601 text, which PostgreSQL reads back into `date` / `timestamptz`."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column; attach a timezone first")
+        return value.astimezone(timezone.utc).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"cannot store {type(value).__name__} as JSON")
+
+
+@functools.lru_cache(maxsize=16)
+def _statement(table: Table, key: str, columns: tuple[str, ...], marks_run: bool) -> str:
+    dialect = postgresql.dialect()
+    names = ", ".join(f'"{name}"' for name in columns)
+    typed = ", ".join(f'"{name}" {table.c[name].type.compile(dialect=dialect)}' for name in columns)
+    updates = ", ".join(_update(name, table.name) for name in columns
+                        if name not in (key, "created_at") and (marks_run or name != "last_seen_run_id"))
+    return (f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM jsonb_to_recordset(%s::jsonb) AS page({typed}) '
+            f'ON CONFLICT ("{key}") DO UPDATE SET {updates}')
+
+
+def _update(name: str, table_name: str) -> str:
+    if name in ALWAYS_WRITTEN:
+        return f'"{name}" = excluded."{name}"'
+    return f'"{name}" = COALESCE(excluded."{name}", "{table_name}"."{name}")'
