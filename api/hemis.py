@@ -92,9 +92,12 @@ def _sync_one(kind: str) -> ResponseReturnValue:
     _require_configured()
     run_id, task_id = new_run_id(), str(uuid.uuid4())
     with session_scope(svc.session_factory) as session, single_sync_slot(svc.redis, session):
-        create_run(session, run_id, f"hemis_{kind[:-1]}", triggered_by=f"user:{current_user_id()}", task_id=task_id)
+        run = create_run(session, run_id, f"hemis_{kind[:-1]}", triggered_by=f"user:{current_user_id()}",
+                         task_id=task_id)
+        # What to look up stays in the run record: the task message carries ids only (Flower shows it).
+        run.stats = {"idNumber": id_number, "hemisId": body.hemis_id}
     remember_owner(svc.redis, task_id, None)
-    svc.celery.send_task("hemis.sync_one", args=[kind, run_id, body.hemis_id, id_number], task_id=task_id)
+    svc.celery.send_task("hemis.sync_one", args=[kind, run_id], task_id=task_id)
     return _accepted(task_id, run_id)
 
 

@@ -79,6 +79,9 @@ def test_single_student_and_employee_with_several_positions(hemis, worker, clien
     assert response.status_code == 202 and set(response.get_json()) == {"success", "taskId", "runId", "statusUrl"}
     assert wait_for_run(factory, response.get_json()["runId"]).status == "completed"
     assert [s.hemis_id for s in db.scalars(select(Student))] == ["50010"]
+    # The task's result carries ids and counts only; the id number stays in the run record.
+    result = app.extensions["navai"].celery.AsyncResult(response.get_json()["taskId"]).get(timeout=10)
+    assert result["found"] == 1 and "320000000010" not in repr(result)
     # Person 4 works in two places: both rows are kept.
     response = client.post("/api/hemis/sync/employee", headers=headers,
                            json={"hemis_id": 1804, "employee_id_number": "3200000004"})

@@ -20,7 +20,7 @@ from celery.exceptions import Retry
 
 from shared.db import DB_UNAVAILABLE_ERRORS, session_scope
 from shared.hemis_runs import RunAlreadyRunning, start_full_run
-from shared.models import RunStatus
+from shared.models import RunStatus, SyncRun
 from shared.metrics import count_records
 from shared.runs import finish_run
 from shared.server_budget import RateLimitWait
@@ -117,10 +117,11 @@ def supervise_run(self: NavaiTask, run_id: str, token: str) -> dict[str, Any]:
 
 
 @shared_task(name="hemis.sync_one", base=NavaiTask, bind=True)
-def sync_one(self: NavaiTask, kind: str, run_id: str, hemis_id: str | None, id_number: str) -> dict[str, Any]:
-    """Sync one student (or every position row of one employee) found with `search=`."""
-    settings = self.ctx.settings
-    client = HemisClient.from_settings(settings, hemis_budget(self.ctx), http=http_session())
+def sync_one(self: NavaiTask, kind: str, run_id: str) -> dict[str, Any]:
+    """Sync one student (or every position row of one employee) found with `search=`. The id number
+    to look up is read from the run record (`stats.idNumber`), never carried in the message."""
+    hemis_id, id_number = _single_lookup(self, run_id)
+    client = HemisClient.from_settings(self.ctx.settings, hemis_budget(self.ctx), http=http_session())
     errors: list[str] = []
     found: list[dict[str, Any]] = []
     try:
@@ -139,8 +140,16 @@ def sync_one(self: NavaiTask, kind: str, run_id: str, hemis_id: str | None, id_n
         finish_run(session, run_id, status, total=len(found), processed=len(found) if status != "failed" else 0,
                    errors=errors, stats={"idNumber": id_number, "hemisId": hemis_id})
     count_records(self.ctx.redis, kind, len(found) if status != "failed" else 0)
-    log.info("[HEMIS] single %s sync %s: %s row(s), %s", kind[:-1], id_number, len(found), status)
-    return {"runId": run_id, "status": status, "found": len(found), "errors": errors}
+    log.info("[HEMIS] single %s sync (run %s): %s row(s), %s", kind[:-1], run_id, len(found), status)
+    # The result backend keeps counts only: the errors (which name the id number) are in the run record.
+    return {"runId": run_id, "status": status, "found": len(found), "errorCount": len(errors)}
+
+
+def _single_lookup(task: NavaiTask, run_id: str) -> tuple[str | None, str]:
+    with session_scope(task.ctx.session_factory) as session:
+        run = session.get(SyncRun, run_id)
+        stats = dict(run.stats or {}) if run is not None else {}
+    return stats.get("hemisId"), str(stats.get("idNumber") or "")
 
 
 def _matches(kind: str, item: dict[str, Any], hemis_id: str | None, id_number: str) -> bool:
@@ -201,4 +210,4 @@ lease_task("hemis.sync_page", kind=LEASE_KIND, abandon=_abandon_page,
 lease_task("hemis.publish_pages", kind=LEASE_KIND, abandon=_abandon_publisher,
            unit_of=lambda kind, run_id, pages: f"{run_id}:publish:{pages[0] if pages else ''}")
 lease_task("hemis.sync_one", kind=LEASE_KIND, abandon=_abandon_one,
-           unit_of=lambda kind, run_id, hemis_id, id_number: f"{run_id}:one")
+           unit_of=lambda kind, run_id: f"{run_id}:one")

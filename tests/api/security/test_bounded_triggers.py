@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from shared.models import Call, Organization
+from tests.hemis_support import only_these_workers_on_hemis
 from tests.support.calls import make_call
 from tests.support.sipuni import give_sipuni_account, sipuni, sipuni_org  # noqa: F401 (fixtures)
 
@@ -92,12 +93,16 @@ def test_at_most_max_criteria_active_criteria(client, auth_headers, settings):
     assert client.post("/criteria", json={"name": "one too many"}, headers=headers).status_code == 201
 
 
-def test_at_most_ten_single_hemis_syncs_queued(client, auth_headers):
+def test_at_most_ten_single_hemis_syncs_queued(client, auth_headers, worker, celery_app):
     headers = auth_headers("ADMIN")
-    for number in range(10):
-        response = client.post("/api/hemis/sync/student", json={"student_id_number": str(number)}, headers=headers)
-        assert response.status_code == 202
-    refused = client.post("/api/hemis/sync/employee", json={"employee_id_number": "x"}, headers=headers)
+    # No worker takes HEMIS tasks meanwhile, so the ten stay queued (a worker would finish them).
+    with only_these_workers_on_hemis(celery_app, worker.name):
+        for number in range(10):
+            response = client.post("/api/hemis/sync/student", json={"student_id_number": str(number)},
+                                   headers=headers)
+            assert response.status_code == 202
+        refused = client.post("/api/hemis/sync/employee", json={"employee_id_number": "x"}, headers=headers)
+        purge_queue(celery_app, "hemis")
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
     assert refused.get_json()["errors"]["queued"] == 10
 
@@ -134,3 +139,9 @@ def test_calls_step2_queued_for_analysis_are_not_queued_again(settings, auth_hea
     finally:
         app.extensions["navai"].engine.dispose()
         reset_redis(make_redis(isolated.redis_url))
+
+
+def purge_queue(celery_app, queue: str) -> None:  # type: ignore[no-untyped-def]
+    """Drop the queue's waiting messages, so that they do not run in a later test."""
+    with celery_app.connection_for_write() as connection:
+        connection.default_channel.queue_purge(queue)
