@@ -82,32 +82,32 @@ def overview() -> ResponseReturnValue:
 @bp.get("/employees")
 @jwt_required()
 def employees() -> ResponseReturnValue:
-    query = parse_query(EmployeesQuery)
-    with session_scope(services().session_factory) as session:
-        scope = _scope(session, query)
-        rows = employee_rows(session, scope, query.sort)
+    query, scope, rows = _employees_table()
     return jsonify({**_meta(scope), "sort": query.sort, "employees": rows})
 
 
 @bp.get("/employees.csv")
 @jwt_required()
 def employees_csv() -> ResponseReturnValue:
-    query = parse_query(EmployeesQuery)
-    with session_scope(services().session_factory) as session:
-        scope = _scope(session, query)
-        rows = employee_rows(session, scope, query.sort)
+    _query, scope, rows = _employees_table()
     return _download(export.employees_csv(rows), export.CSV_MIMETYPE, scope, "csv")
 
 
 @bp.get("/employees.xlsx")
 @jwt_required()
 def employees_xlsx() -> ResponseReturnValue:
+    _query, scope, rows = _employees_table()
+    body = export.employees_xlsx(rows, scope.window.as_dict(), scope.scale)
+    return _download(body, export.XLSX_MIMETYPE, scope, "xlsx")
+
+
+def _employees_table() -> tuple[EmployeesQuery, queries.Scope, list[dict[str, Any]]]:
+    """The employees table of this request (JSON, CSV and XLSX show the same rows)."""
     query = parse_query(EmployeesQuery)
     with session_scope(services().session_factory) as session:
         scope = _scope(session, query)
         rows = employee_rows(session, scope, query.sort)
-    body = export.employees_xlsx(rows, scope.window.as_dict(), scope.scale)
-    return _download(body, export.XLSX_MIMETYPE, scope, "xlsx")
+    return query, scope, rows
 
 
 @bp.get("/daily")
