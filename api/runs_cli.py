@@ -24,7 +24,7 @@ from shared import sipuni_runs
 from shared.db import session_scope
 from shared.sipuni import csv_key
 from shared.hemis_runs import HEMIS_KINDS, RunAlreadyRunning, StartedRun, start_full_run
-from shared.models import Organization
+from shared.sipuni_account import AccountMissing, UnknownOrganization, resolve_account
 from shared.run_view import DEFAULT_FINISHED_SHOWN, MAX_RUNS_LISTED, list_runs, run_view
 
 hemis_cli = AppGroup("hemis", help="HEMIS syncs.")
@@ -98,19 +98,19 @@ def step1(organization_id: int, date_from: str | None, date_to: str | None, limi
 
 @sipuni_cli.command("step2")
 @_window_options
-@click.option("--limit", type=int, default=None, help="Step 1 only: step 2 processes the whole CSV.")
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="At most this many calls of the window (default: every call of the CSV in the window).")
 @click.option("--watch", is_flag=True, help=WATCH_HELP)
 def step2(organization_id: int, date_from: str | None, date_to: str | None, limit: int | None, watch: bool) -> None:
     """Download the recordings of the CSV's calls and store the calls."""
-    if limit is not None:
-        raise click.UsageError("--limit applies to step1; step2 processes every call of the CSV in the window")
     window = _validated(DateWindow, **{"from": date_from, "to": date_to})
     _require_organization(organization_id)
     if services().storage.size(csv_key(organization_id)) is None:
         raise click.ClickException("CSV file not found. Please run Step 1 first.")
     try:
         run_id, task_id = sipuni_runs.start_step2(sipuni_runs.run_services_from(services()), organization_id,
-                                                  CLI_TRIGGER, sipuni_runs.ExportWindow(window.date_from, window.date_to))
+                                                  CLI_TRIGGER, sipuni_runs.ExportWindow(window.date_from, window.date_to),
+                                                  limit)
     except sipuni_runs.RunInProgress as exc:
         _refused(str(exc), exc.run_id)
     started = StartedRun(run_id, task_id)
@@ -152,6 +152,11 @@ def show(run_id: str, watch: bool) -> None:
 
 
 def _require_organization(organization_id: int) -> None:
+    """The organization exists and may use a Sipuni account (the same rule as the HTTP triggers)."""
     with session_scope(services().session_factory) as session:
-        if session.get(Organization, organization_id) is None:
-            raise click.UsageError(f"Organization {organization_id} not found")
+        try:
+            resolve_account(session, organization_id, services().settings)
+        except UnknownOrganization as exc:
+            raise click.UsageError(f"Organization {organization_id} not found") from exc
+        except AccountMissing as exc:
+            _refused(str(exc))

@@ -135,9 +135,13 @@ def step1_kwargs(run_id: str, organization_id: int, limit: int, window: ExportWi
             "step2_run_id": step2_run_id}
 
 
-def step2_kwargs(run_id: str, organization_id: int, window: ExportWindow | None) -> dict[str, Any]:
-    return {"run_id": run_id, "organization_id": organization_id,
-            "date_from": window.date_from if window else None, "date_to": window.date_to if window else None}
+def step2_kwargs(run_id: str, organization_id: int, window: ExportWindow | None,
+                 limit: int | None = None) -> dict[str, Any]:
+    kwargs = {"run_id": run_id, "organization_id": organization_id,
+              "date_from": window.date_from if window else None, "date_to": window.date_to if window else None}
+    if limit is not None:  # at most this many calls of the window (the CLI's --limit)
+        kwargs["limit"] = limit
+    return kwargs
 
 
 def start_step1(svc: RunServices, organization_id: int, triggered_by: str, limit: int,
@@ -157,7 +161,7 @@ def start_step1(svc: RunServices, organization_id: int, triggered_by: str, limit
 
 
 def start_step2(svc: RunServices, organization_id: int, triggered_by: str,
-                window: ExportWindow | None) -> tuple[str, str]:
+                window: ExportWindow | None, limit: int | None = None) -> tuple[str, str]:
     """Lock, record and enqueue step 2; raises StepTwoRunning when one is on."""
     run_id = str(uuid.uuid4())
     lock = take_step2_lock(svc, organization_id, run_id)
@@ -165,7 +169,7 @@ def start_step2(svc: RunServices, organization_id: int, triggered_by: str,
         run_id, task_id = new_run(svc, KIND_STEP2, organization_id, triggered_by, step2_scope(organization_id),
                                   run_id)
         svc.celery.send_task(TASK_PROCESS_CSV, task_id=task_id,
-                             kwargs=step2_kwargs(run_id, organization_id, window))
+                             kwargs=step2_kwargs(run_id, organization_id, window, limit))
     except BaseException:
         lock.release(run_id)
         raise

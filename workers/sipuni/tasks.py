@@ -145,7 +145,7 @@ def _fail_step1(task: NavaiTask, run_id: str, organization_id: int, message: str
 
 @shared_task(name="sipuni.process_csv", base=NavaiTask, bind=True)
 def process_csv(self: NavaiTask, run_id: str, organization_id: int, date_from: str | None = None,
-                date_to: str | None = None) -> dict[str, Any]:
+                date_to: str | None = None, limit: int | None = None) -> dict[str, Any]:
     """Enqueue one call task per row in the date range (inclusive, the account's local dates).
     Safe to run again (a retry after a storage error, a redelivery): rows are staged again under
     the same ids, and a call task delivered twice stores and counts its call once."""
@@ -155,7 +155,7 @@ def process_csv(self: NavaiTask, run_id: str, organization_id: int, date_from: s
         if self.ctx.storage.size(csv_key(organization_id)) is None:
             _abort_run(self.ctx, run_id, organization_id, CSV_NOT_FOUND)
             return {"success": False, "message": CSV_NOT_FOUND, "runId": run_id}
-        plan = _enqueue_calls(self, run_id, organization_id, _parse_day(date_from), _parse_day(date_to))
+        plan = _enqueue_calls(self, run_id, organization_id, _parse_day(date_from), _parse_day(date_to), limit)
     except CsvFormatError as exc:
         _abort_run(self.ctx, run_id, organization_id, f"The saved CSV cannot be read: {exc}")
         raise
@@ -173,7 +173,7 @@ def process_csv(self: NavaiTask, run_id: str, organization_id: int, date_from: s
 
 
 def _enqueue_calls(task: NavaiTask, run_id: str, organization_id: int, first: date | None,
-                   last: date | None) -> dict[str, int]:
+                   last: date | None, limit: int | None = None) -> dict[str, int]:
     """Plan the calls, stage their rows, and hand out their ids in chunks: `sipuni.fan_out_calls`
     tasks, which any free worker thread or process runs, enqueue the call tasks in parallel.
     Publishing thousands of messages from this one task was the run's bottleneck: every publish
@@ -186,6 +186,8 @@ def _enqueue_calls(task: NavaiTask, run_id: str, organization_id: int, first: da
     staging = RowStaging(task.ctx.redis)
     with storage.open(key) as stream, task.app.producer_or_acquire() as producer:  # one broker connection
         calls = _calls_to_process(iter_stream(stream), offset_s, first, last, tally)
+        if limit is not None:  # the first `limit` calls of the window; the rest of the CSV is not read
+            calls = islice(calls, limit)
         while chunk := list(islice(calls, FAN_OUT_CHUNK_CALLS)):
             staging.stage(run_id, chunk)  # before the ids go out: a call task always finds its row
             fan_out_calls.apply_async(args=[run_id, organization_id, offset_s, [unit for unit, _ in chunk]],
