@@ -44,8 +44,9 @@ class Scope:
 
 # --- building blocks -------------------------------------------------------------------------------
 
-def _log_filter(scope: Scope) -> ColumnElement[bool]:
-    table = CallLogEntry
+def _in_scope(table: type[CallLogEntry] | type[Call], scope: Scope) -> ColumnElement[bool]:
+    """Rows of `table` (the call log or the scored calls) in the scope's organization, window and,
+    for one employee's figures, of that employee."""
     condition = and_(table.organization_id == scope.organization_id, table.started_at >= scope.window.start_utc,
                      table.started_at < scope.window.end_utc)
     if scope.employee_id is not None:
@@ -53,12 +54,12 @@ def _log_filter(scope: Scope) -> ColumnElement[bool]:
     return condition
 
 
+def _log_filter(scope: Scope) -> ColumnElement[bool]:
+    return _in_scope(CallLogEntry, scope)
+
+
 def _scored_filter(scope: Scope) -> ColumnElement[bool]:
-    condition = and_(Call.organization_id == scope.organization_id, Call.started_at >= scope.window.start_utc,
-                     Call.started_at < scope.window.end_utc)
-    if scope.employee_id is not None:
-        condition = and_(condition, Call.employee_id == scope.employee_id)
-    return condition
+    return _in_scope(Call, scope)
 
 
 def _scaled_overall(scope: Scope) -> ColumnElement[Any]:
