@@ -33,8 +33,11 @@ def test_admin_creates_updates_and_deactivates_a_user_of_their_organization(clie
     assert (patched.get_json()["user"]["role"], patched.get_json()["user"]["extCode"],
             patched.get_json()["user"]["fullName"]) == ("MANAGER", "202", "Aziza K.")
 
+    token = {"Authorization": f"Bearer {login.get_json()['access_token']}"}
+    assert client.get("/calls", headers=token).status_code == 200  # as a MANAGER now: the role came from the DB
     deleted = client.delete(f"/users/{user['id']}", headers=headers)
     assert deleted.status_code == 200 and deleted.get_json()["user"]["isActive"] is False
+    assert client.get("/calls", headers=token).status_code == 401  # the user's tokens stop working at once
     db.expire_all()
     assert db.get(User, user["id"]).is_active is False  # kept, with its calls, but inactive
     refused = client.post("/auth/login", json={"email": "aziza@example.test", "password": PASSWORD})
