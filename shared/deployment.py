@@ -13,12 +13,11 @@ from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
 from celeryconfig import QUEUES
+from shared.inflight import QUEUE_PRIORITY_SUFFIXES  # kombu's priority lists of a queue
 from shared.models import FINISHED_STATUSES, AiStatus, Call, RunStatus, SyncRun
 from shared.redis_client import KEY_PREFIX
 
 RUN_KINDS = ("hemis_students", "hemis_employees", "hemis_student", "hemis_employee", "sipuni_step1", "sipuni_step2")
-# Kombu's Redis transport keeps a queue's messages of priority N in a list named queue + "\x06\x16" + N.
-QUEUE_PRIORITY_SUFFIXES = ("", "\x06\x163", "\x06\x166", "\x06\x169")
 WORKER_PING_TIMEOUT_S = 1.0
 SECONDS_PER_DAY = 86_400
 WORKERS_CACHE_S = 5
