@@ -7,6 +7,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from celery import Celery
 from shared.settings import Settings
 
 ALL_QUEUES = "default,hemis,sipuni,recordings,ai"
+LOG_TAIL_LINES = 60
 WORKER_START_TIMEOUT_S = 60.0
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -100,3 +103,15 @@ def start_beat(settings: Settings, log_dir: Path, name: str) -> WorkerProcess:
             raise RuntimeError(f"beat {name} did not start:\n{beat.log()}")
         time.sleep(0.1)
     return beat
+
+
+@contextmanager
+def logs_on_failure(processes: list[WorkerProcess], lines: int = LOG_TAIL_LINES) -> Iterator[None]:
+    """An assertion failing in the block carries the last `lines` log lines of each process: a
+    rare failure in CI is then explained by its own output."""
+    try:
+        yield
+    except AssertionError as exc:
+        tails = "\n".join(f"--- {p.name} (exit code {p.process.poll()}):\n"
+                          + "\n".join(p.log().splitlines()[-lines:]) for p in processes)
+        raise AssertionError(f"{exc}\n{tails}") from exc

@@ -25,7 +25,7 @@ from tests.support.recovery import RECOVERY_BOUND_S
 from tests.support.restarts import database_away
 from tests.support.sipuni import expected_outcomes
 from tests.support.sipuni import wait_for_run as wait_for_step2
-from tests.support.workers import ALL_QUEUES
+from tests.support.workers import ALL_QUEUES, logs_on_failure
 
 STUDENTS = 500  # 20 pages of 25
 SEED = 21
@@ -86,8 +86,7 @@ def test_redis_back_empty_ends_the_running_run_and_frees_its_lock(hemis, private
     app = create_app(private)
     client = app.test_client()
     headers = _login(client, make_user("ADMIN"))
-    extra_workers("empty-a", settings=private, queues=ALL_QUEUES, concurrency=2)
-    beat(private)
+    processes = [extra_workers("empty-a", settings=private, queues=ALL_QUEUES, concurrency=2), beat(private)]
     hemis.reset(students=STUDENTS, seed=SEED)
     hemis.config(latency_ms=600)
     run_id = client.post("/api/hemis/sync/students", headers=headers).get_json()["runId"]
@@ -96,7 +95,8 @@ def test_redis_back_empty_ends_the_running_run_and_frees_its_lock(hemis, private
     emptied_at = time.monotonic()
 
     factory = app.extensions["navai"].session_factory
-    run = wait_for_run(factory, run_id, timeout_s=RECOVERY_BOUND_S + 30)
+    with logs_on_failure(processes):
+        run = wait_for_run(factory, run_id, timeout_s=RECOVERY_BOUND_S + 30)
     ended_s = time.monotonic() - emptied_at
     assert run.status == "failed" and any("Redis lost" in error for error in run.errors), run.errors
     assert ended_s < RECOVERY_BOUND_S, ended_s
