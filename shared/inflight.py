@@ -218,6 +218,13 @@ class LeaseStore:
     def exists(self, kind: str, unit: str) -> bool:
         return bool(self.redis.hexists(self._keys(kind)[0], unit))
 
+    def leased(self, kind: str, units: list[str]) -> set[str]:
+        """Which of `units` have a lease, in one round trip."""
+        if not units:
+            return set()
+        found = self.redis.hmget(self._keys(kind)[0], units)
+        return {unit for unit, lease in zip(units, found) if lease is not None}
+
     def count(self, kind: str) -> int:
         return int(self.redis.hlen(self._keys(kind)[0]))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import redis
 
-from shared.redis_client import KEY_PREFIX
+from shared.redis_client import KEY_PREFIX, run_script
 
 DEFAULT_LOCK_TTL_S = 15 * 60
 
@@ -44,7 +44,7 @@ class RunLock:
         return self._client.get(self.key)
 
     def extend(self, run_id: str) -> bool:
-        return bool(self._client.eval(_EXTEND_IF_OWNER, 1, self.key, run_id, self.ttl_s))
+        return bool(run_script(self._client, _EXTEND_IF_OWNER, (self.key,), (run_id, self.ttl_s)))
 
     def release(self, run_id: str) -> bool:
-        return bool(self._client.eval(_RELEASE_IF_OWNER, 1, self.key, run_id))
+        return bool(run_script(self._client, _RELEASE_IF_OWNER, (self.key,), (run_id,)))

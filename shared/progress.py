@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import redis
 
-from shared.redis_client import KEY_PREFIX
+from shared.redis_client import KEY_PREFIX, run_script
 
 RUN_PROGRESS_TTL_S = 7 * 24 * 3600
 MAX_ERRORS_KEPT = 500
@@ -76,8 +76,8 @@ class ProgressStore:
         args: list[object] = [unit, self.ttl_s]
         for field, amount in amounts.items():
             args.extend([field, amount])
-        added, finished, total = self._client.eval(_COUNT_ONCE, 2, self._finished_key(run_id), self._key(run_id),
-                                                   *args)
+        added, finished, total = run_script(self._client, _COUNT_ONCE,
+                                            (self._finished_key(run_id), self._key(run_id)), args)
         return bool(int(added)), int(finished), (int(total) if total not in (None, b"", "") else None)
 
     def finished_count(self, run_id: str) -> int:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import redis
 
-from shared.redis_client import KEY_PREFIX
+from shared.redis_client import KEY_PREFIX, run_script
 
 SPACING_MARGIN_RATIO = 0.06  # absorbs up to 6% of a second of send jitter (a worker delayed by load)
 # before an extra request could land in one window at the upstream; costs 6% of throughput
@@ -47,7 +47,7 @@ class RateLimiter:
         """Wait for a slot; return the seconds waited."""
         if self.rate_per_s <= 0:
             return 0.0
-        wait_us = int(self._client.eval(_RESERVE_SLOT, 1, self.key, self.spacing_us, SLOT_KEY_TTL_S))
+        wait_us = int(run_script(self._client, _RESERVE_SLOT, (self.key,), (self.spacing_us, SLOT_KEY_TTL_S)))
         wait_s = wait_us / 1_000_000
         if wait_s > 0:
             self._sleep(wait_s)

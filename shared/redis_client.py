@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Sequence
+from typing import Any
+
 import redis
+from redis.commands.core import Script
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutError as RedisTimeoutError
 from redis.retry import Retry
@@ -28,3 +33,15 @@ def make_redis(url: str) -> redis.Redis:
         retry=Retry(ExponentialBackoff(cap=REDIS_RETRY_MAX_DELAY_S, base=REDIS_RETRY_BASE_DELAY_S), REDIS_RETRIES),
         retry_on_error=[RedisConnectionError, RedisTimeoutError],
     )
+
+
+@functools.lru_cache(maxsize=None)
+def _script(source: str) -> Script:
+    # Bytes, so that no client (and its encoder) is needed to compute the SHA once per process.
+    return Script(None, source.encode())  # type: ignore[arg-type]
+
+
+def run_script(client: redis.Redis, source: str, keys: Sequence[Any], args: Sequence[Any]) -> Any:
+    """Run a Lua script by its SHA (EVALSHA), loading it once per server (again after a restart).
+    EVAL would send, and have Redis hash, the whole text at every call: a HEMIS page makes several."""
+    return _script(source)(keys=list(keys), args=list(args), client=client)

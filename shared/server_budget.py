@@ -32,7 +32,7 @@ from datetime import datetime, timezone
 
 import redis
 
-from shared.redis_client import KEY_PREFIX
+from shared.redis_client import KEY_PREFIX, run_script
 
 SPACING_MARGIN_RATIO = 0.06  # absorbs send jitter (a worker delayed by load) on the server's pace
 WHOLE_SECOND_GAP_S = 1.0  # after a burst, the next request must land in a later second to earn a refill
@@ -196,9 +196,9 @@ class ServerBudget:
         """Wait for the next slot of the deployment and return the seconds waited; raise
         `RateLimitWait` when the slot is further away than `max_inline_wait_s`, or when a 429
         paused everyone while this caller slept."""
-        wait_us, ticket = self._redis.eval(_ACQUIRE, 1, self.key, self.client_spacing_us,
-                                           int(self.max_inline_wait_s * US_PER_S), BUDGET_TTL_S,
-                                           int(WHOLE_SECOND_GAP_S * US_PER_S))
+        wait_us, ticket = run_script(self._redis, _ACQUIRE, (self.key,),
+                                     (self.client_spacing_us, int(self.max_inline_wait_s * US_PER_S), BUDGET_TTL_S,
+                                      int(WHOLE_SECOND_GAP_S * US_PER_S)))
         wait_s = int(wait_us) / US_PER_S
         if int(ticket) < 0:
             raise RateLimitWait(wait_s, throttled=False)
@@ -214,12 +214,12 @@ class ServerBudget:
         """Learn from one answer; returns the seconds every caller must now pause (0 if none)."""
         found = limit_headers(headers)
         retry_after = retry_after_s(headers) if status == RATE_LIMITED else None
-        pause_us = self._redis.eval(
-            _OBSERVE, 1, self.key, self._ticket, status, 1 if found else 0,
+        pause_us = run_script(self._redis, _OBSERVE, (self.key,), (
+            self._ticket, status, 1 if found else 0,
             found.limit if found else 0, found.remaining if found else 0, found.reset_s if found else 0,
             -1 if retry_after is None else retry_after, BUDGET_TTL_S, SPACING_MARGIN_RATIO,
             int(PAUSE_MARGIN_S * US_PER_S), int(MAX_PAUSE_S * US_PER_S), int(AIMD_FIRST_SPACING_S * US_PER_S),
-            int(AIMD_MAX_SPACING_S * US_PER_S), AIMD_STEP_PER_S)
+            int(AIMD_MAX_SPACING_S * US_PER_S), AIMD_STEP_PER_S))
         return int(pause_us) / US_PER_S
 
     def pause_left_s(self) -> float:

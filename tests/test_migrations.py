@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import Engine, create_engine, inspect, text
 
 from shared.models import Base
 from tests.conftest import alembic_config
@@ -28,6 +28,10 @@ def test_upgrade_from_empty_matches_models_and_downgrade_returns_to_empty():
         with engine.connect() as connection:
             diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
         assert diff == [], f"models and migrations differ: {diff}"
+        assert _raw_compression(engine) == {"calls": "l", "employees": "l", "students": "l"}  # lz4
+
+        command.downgrade(config, "0006_analytics")
+        assert _raw_compression(engine) == {"calls": "p", "employees": "p", "students": "p"}  # pglz again
 
         command.downgrade(config, "base")
         assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
@@ -43,3 +47,12 @@ def test_migrations_also_run_on_sqlite(tmp_path):
     command.downgrade(alembic_config(url), "base")
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     engine.dispose()
+
+
+def _raw_compression(engine: Engine) -> dict[str, str]:
+    """The compression method of each `raw` column: 'l' lz4, 'p' pglz."""
+    with engine.connect() as connection:
+        rows = connection.execute(text(
+            "SELECT attrelid::regclass::text, attcompression FROM pg_attribute "
+            "WHERE attname = 'raw' AND attrelid::regclass::text IN ('students', 'employees', 'calls')"))
+        return {table: method for table, method in rows}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Celery
-from celery.signals import worker_process_init
+from celery.signals import worker_init, worker_process_init
 
 from shared.settings import Settings
 
@@ -38,6 +38,13 @@ def create_celery(settings: Settings) -> Celery:
     for module in TASK_MODULES:
         __import__(module)
     return app
+
+
+@worker_init.connect
+def _before_fork(sender: Any = None, **_kwargs: Any) -> None:
+    context = getattr(getattr(sender, "app", None), "navai_context", None)
+    if context is not None:
+        context.warm_up()
 
 
 @worker_process_init.connect

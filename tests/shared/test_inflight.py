@@ -55,3 +55,12 @@ def test_deadlines_heartbeats_and_liveness(settings, redis_client):
     assert store.is_alive("w1")
     time.sleep(0.3)
     assert not store.is_alive("w1") and store.holders() == ["w1"]
+
+
+def test_leased_tells_which_units_have_a_lease_in_one_call(settings, redis_client):
+    store = _store(redis_client)
+    store.register("hemis", "run-1:2", "t2", SPEC)
+    store.register("hemis", "run-1:4", "t4", SPEC)
+    store.release("hemis", "run-1:4", "t4")
+    assert store.leased("hemis", ["run-1:2", "run-1:3", "run-1:4"]) == {"run-1:2"}
+    assert store.leased("hemis", []) == set()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 
@@ -83,3 +84,22 @@ def test_progress_counters_are_atomic_under_concurrency(settings, redis_client):
     assert store.latest("scope") == "r1"
     store.add_error("r1", "page 3: boom")
     assert store.errors("r1") == ["page 3: boom"]
+
+
+def test_scripts_run_by_sha_and_are_loaded_again_after_redis_forgets_them(tmp_path):
+    """EVALSHA, with the script loaded again when the server lost its script cache (a restart):
+    on a private redis-server, so that flushing its scripts disturbs nobody else."""
+    from shared.redis_client import make_redis, run_script
+    from tests.support.restarts import PrivateRedis
+
+    server = PrivateRedis(tmp_path / "redis")
+    server.start()
+    try:
+        client = make_redis(server.url)
+        source = "return redis.call('incrby', KEYS[1], ARGV[1])"
+        assert run_script(client, source, ["counter"], [2]) == 2
+        client.script_flush()
+        assert run_script(client, source, ["counter"], [3]) == 5
+        assert client.script_exists(hashlib.sha1(source.encode()).hexdigest()) == [True]
+    finally:
+        server.stop()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from datetime import date, datetime, timezone
 from typing import Any
 
 import orjson
@@ -33,20 +32,11 @@ def upsert_page(session: Session, table: Table, key: str, values: Sequence[dict[
 
 
 def _page_json(values: Sequence[dict[str, Any]]) -> str:
-    """The page as JSON text (orjson: ~5x faster than the standard library on these pages; datetimes
-    go through `_json_value`, which refuses naive ones as the UTC columns do)."""
-    return orjson.dumps(values, default=_json_value, option=orjson.OPT_PASSTHROUGH_DATETIME).decode()
-
-
-def _json_value(value: Any) -> str:
-    """Dates and datetimes as ISO 8601 text, which PostgreSQL reads back into `date` / `timestamptz`."""
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column; attach a timezone first")
-        return value.astimezone(timezone.utc).isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    raise TypeError(f"cannot store {type(value).__name__} as JSON")
+    """The page as JSON text (orjson: ~5x faster than the standard library on these pages). Dates and
+    datetimes are written by orjson itself as ISO 8601 with their offset, which PostgreSQL reads back
+    into `date` / `timestamptz`; a naive datetime counts as UTC, as every column here is UTC. (A
+    Python `default` hook for them cost as much again as the encoding.)"""
+    return orjson.dumps(values, option=orjson.OPT_NAIVE_UTC).decode()
 
 
 @functools.lru_cache(maxsize=16)

@@ -59,6 +59,14 @@ class HemisRun:
         step of a page; an empty dict when the run's state is gone."""
         return self.meta
 
+    def page_wanted(self, page: int) -> bool:
+        """Whether a page task should fetch `page`: the run's state is there, the run is open and
+        the page not done yet. The meta comes with the done check in one round trip, and is kept as
+        `settled`."""
+        meta, done = self.state.meta_and_done(page)
+        self.__dict__["settled"] = meta  # what the `settled` cached_property would have read
+        return bool(meta) and meta.get("closed") != "1" and not done
+
     def closed_at_start(self) -> bool:
         """`state.is_closed()` as of the settled read (the same hash), without another round trip."""
         return self.settled.get("closed") == "1"
@@ -85,15 +93,18 @@ class HemisRun:
     def enqueue_pages(self, pages: range | list[int], *, only_if_new: bool) -> int:
         """One `hemis.sync_page` per page (leased as it is published); with `only_if_new`, pages
         already done or leased are left alone (a coordinator delivered again)."""
-        sent = 0
         kind = self.settled["kind"]
-        done = self.state.done_pages() if only_if_new else set()
-        for page in pages:
-            if only_if_new and (page in done or self.ctx.leases.exists(LEASE_KIND, page_unit(self.run_id, page))):
-                continue
-            self.celery.send_task("hemis.sync_page", args=[kind, self.run_id, page])
-            sent += 1
-        return sent
+        wanted = list(pages)
+        if only_if_new:
+            done = self.state.done_pages()
+            leased = self.ctx.leases.leased(LEASE_KIND, [page_unit(self.run_id, page) for page in wanted])
+            wanted = [page for page in wanted if page not in done and page_unit(self.run_id, page) not in leased]
+        # One producer for the whole chunk: acquiring one from the pool per message cost as much
+        # as the publish itself.
+        with self.celery.producer_or_acquire() as producer:
+            for page in wanted:
+                self.celery.send_task("hemis.sync_page", args=[kind, self.run_id, page], producer=producer)
+        return len(wanted)
 
     def fan_out_pages(self, pages: range) -> int:
         """All pages of a new run, published by `hemis.publish_pages` tasks of PAGES_PER_PUBLISHER

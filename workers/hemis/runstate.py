@@ -14,7 +14,7 @@ from collections.abc import Iterable
 import redis
 
 from shared.progress import ProgressStore
-from shared.redis_client import KEY_PREFIX
+from shared.redis_client import KEY_PREFIX, run_script
 
 RUN_STATE_TTL_S = 3 * 24 * 3600
 # A finalizer that died is replaced by the sweeper's check once this lease expires (well within a minute).
@@ -74,6 +74,14 @@ class RunState:
     def meta(self) -> dict[str, str]:
         return dict(self.redis.hgetall(self.key("meta")))
 
+    def meta_and_done(self, page: int) -> tuple[dict[str, str], bool]:
+        """The meta, and whether `page` has finished, in one round trip."""
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.hgetall(self.key("meta"))
+        pipe.sismember(self.key("done"), str(page))
+        meta, done = pipe.execute()
+        return dict(meta), bool(done)
+
     def page_count(self) -> int | None:
         value = self.redis.hget(self.key("meta"), "page_count")
         return int(value) if value not in (None, "") else None
@@ -101,9 +109,10 @@ class RunState:
     def finish_page(self, page: int, records: int, failed: bool, message: str) -> int | None:
         """Count the page once (and show `message`); returns the number of finished pages, or None
         if it had finished before."""
-        result = int(self.redis.eval(_FINISH_PAGE, 3, self.key("done"), self.progress.hash_key(self.run_id),
-                                     self.key("failed"), str(page), str(records), "1" if failed else "0",
-                                     str(RUN_STATE_TTL_S), message, str(time.time())))
+        result = int(run_script(self.redis, _FINISH_PAGE,
+                                (self.key("done"), self.progress.hash_key(self.run_id), self.key("failed")),
+                                (str(page), str(records), "1" if failed else "0", str(RUN_STATE_TTL_S), message,
+                                 str(time.time()))))
         return None if result < 0 else result
 
     def done_pages(self) -> set[int]:

@@ -78,7 +78,7 @@ def start_run(self: NavaiTask, kind: str, run_id: str, then: str | None = None) 
 @shared_task(name="hemis.sync_page", base=NavaiTask, bind=True, max_retries=PROTOCOL_RETRIES, ignore_result=True)
 def sync_page(self: NavaiTask, kind: str, run_id: str, page: int) -> dict[str, Any]:
     run = _run(self, run_id)
-    if not run.settled or run.closed_at_start() or run.state.is_done(page):
+    if not run.page_wanted(page):
         return {"runId": run_id, "page": page, "skipped": True}
     try:
         fetched = run.fetch(page)

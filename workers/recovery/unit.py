@@ -8,7 +8,7 @@ its own and ends at once without running: the unit runs once at a time.
 from __future__ import annotations
 
 import logging
-import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -17,6 +17,7 @@ import redis
 from celery.exceptions import Retry
 
 from shared.inflight import PREFIX, LeaseStore
+from workers.recovery.heartbeats import HEARTBEATS
 from workers.recovery.publishing import RECOVERY_PRIORITY
 from workers.recovery.registry import leased_task
 
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("workers.recovery")
 
-HEARTBEATS_PER_LEASE = 3  # renew three times per lease period: one missed beat is harmless
 SWEEP_TASK = "recovery.sweep"
 SWEEP_DUE_KEY = f"{PREFIX}sweep-due"
 
@@ -41,7 +41,7 @@ def run_leased(task: "NavaiTask", args: tuple[Any, ...], kwargs: dict[str, Any],
     if verdict == "stale":
         log.info("%s %s: superseded by a newer message of the unit; not run", entry.kind, unit)
         return {"unit": unit, "skipped": "superseded"}
-    with heartbeat(store, entry.kind, unit, token) if verdict == "ok" else _nothing():
+    with HEARTBEATS.beating(store, entry.kind, unit, token) if verdict == "ok" else _nothing():
         try:
             result = body()
         except Retry:
@@ -55,38 +55,31 @@ def run_leased(task: "NavaiTask", args: tuple[Any, ...], kwargs: dict[str, Any],
 
 
 @contextmanager
-def heartbeat(store: LeaseStore, kind: str, unit: str, token: str) -> Iterator[None]:
-    """Renew the lease from a thread until the block ends; a killed process stops renewing it."""
-    stop = threading.Event()
-    interval_s = max(0.2, store.lease_s / HEARTBEATS_PER_LEASE)
-
-    def keep_beating() -> None:
-        while not stop.wait(interval_s):
-            try:
-                if not store.beat(kind, unit, token):
-                    log.warning("%s %s: the unit was handed to another message; this copy goes on unleased",
-                                kind, unit)
-                    return
-            except redis.RedisError:
-                pass  # Redis away for a moment: a missed beat at worst publishes the unit once more
-
-    thread = threading.Thread(target=keep_beating, name=f"lease-{kind}-{unit}", daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join(timeout=1)
-
-
-@contextmanager
 def _nothing() -> Iterator[None]:
     yield
 
 
+class _LocalSweepClock:
+    """When this process may next ask Redis whether a sweep is due: once per interval per process,
+    instead of a Redis round trip after every task (a HEMIS run finishes hundreds a second)."""
+
+    next_try_s = 0.0
+
+    @classmethod
+    def due(cls, interval_s: float) -> bool:
+        now_s = time.monotonic()
+        if now_s < cls.next_try_s:
+            return False
+        cls.next_try_s = now_s + interval_s
+        return True
+
+
 def maybe_sweep(task: "NavaiTask") -> None:
     """Tasks drive the sweeper too (not only beat): at most one sweep per interval, cluster-wide."""
-    interval_ms = int(task.ctx.settings.recovery_sweep_interval_s * 1000)
+    interval_s = task.ctx.settings.recovery_sweep_interval_s
+    if not _LocalSweepClock.due(interval_s):
+        return
+    interval_ms = int(interval_s * 1000)
     try:
         if task.ctx.redis.set(SWEEP_DUE_KEY, "1", nx=True, px=interval_ms):
             task.app.send_task(SWEEP_TASK, priority=RECOVERY_PRIORITY)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
@@ -42,3 +42,20 @@ def test_only_records_unseen_and_written_before_the_run_started_become_inactive(
     active = {s.hemis_id: s.is_active for s in db.scalars(select(Student))}
     expected_inactive = {row["hemis_id"] for row in _rows(range(0, 3))}
     assert {hemis_id for hemis_id, is_active in active.items() if not is_active} == expected_inactive
+
+
+def test_times_and_dates_are_stored_exactly_whatever_their_zone(db):
+    """orjson writes the datetimes and dates of the page's JSON; PostgreSQL must read back the same
+    instants (an offset other than UTC, a naive value counted as UTC) and the same birth dates."""
+    rows = _rows(range(3))
+    tashkent = timezone(timedelta(hours=5))
+    moments = [datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=timezone.utc),
+               datetime(2026, 3, 1, 14, 30, 15, 123456, tzinfo=tashkent),
+               datetime(2026, 3, 1, 9, 30, 15, 123456)]  # naive: UTC
+    for row, moment in zip(rows, moments):
+        upsert_rows(db, "students", [row], run_id="run-1", now=moment)
+    db.commit()
+    stored = {s.hemis_id: s for s in db.scalars(select(Student))}
+    expected = datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=timezone.utc)
+    assert {s.synced_at for s in stored.values()} == {expected}
+    assert [stored[row["hemis_id"]].birth_date for row in rows] == [row["birth_date"] for row in rows]
