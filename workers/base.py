@@ -11,6 +11,9 @@ from celery import Task
 from sqlalchemy.orm import Session
 
 from shared.db import DB_UNAVAILABLE_ERRORS, db_retry_delay_s, session_scope, DB_RETRY_ATTEMPTS
+# Imported here, in the worker's main process, not at a task's first call: each pool process would
+# otherwise load the recovery package (and its imports) on its own.
+from workers.recovery.unit import run_leased
 
 if TYPE_CHECKING:
     from workers.context import WorkerContext
@@ -31,8 +34,6 @@ class NavaiTask(Task):
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self.request.id is None:  # called as a plain function, not run by a worker
             return super().__call__(*args, **kwargs)
-        from workers.recovery.unit import run_leased
-
         return run_leased(self, args, kwargs, lambda: self._run_riding_out_db(args, kwargs))
 
     def _run_riding_out_db(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:

@@ -6,9 +6,8 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Engine
 
-from shared.db import session_scope
 from shared.models import utcnow
 from workers.hemis.client import STUDENTS
 from workers.hemis.envelope import Page
@@ -37,12 +36,12 @@ def rows_of(kind: str, items: list[dict[str, Any]]) -> tuple[list[dict[str, Any]
     return rows, problems
 
 
-def store_items(session_factory: sessionmaker[Session], kind: str, items: list[dict[str, Any]],
-                run_id: str | None) -> StoredPage:
-    """Upsert the items in one transaction (all or nothing)."""
+def store_items(engine: Engine, kind: str, items: list[dict[str, Any]], run_id: str | None) -> StoredPage:
+    """Upsert the items in one transaction (all or nothing), on a connection of its own: an ORM
+    session's bookkeeping cost a page more CPU than the statement did."""
     rows, problems = rows_of(kind, items)
-    with session_scope(session_factory) as session:
-        written = upsert_rows(session, kind, rows, run_id=run_id, now=utcnow())
+    with engine.begin() as connection:
+        written = upsert_rows(connection, kind, rows, run_id=run_id, now=utcnow())
     ids = [key for item in items if (key := record_key(kind, item)) is not None]
     unverified = sum(1 for row in rows if kind == STUDENTS and row["student_id_number"] is None)
     return StoredPage(written=written, ids=ids, problems=problems, unverified=unverified)

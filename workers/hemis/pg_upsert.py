@@ -14,17 +14,17 @@ from collections.abc import Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import Table
+from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.orm import Session
 
 from workers.hemis.mapping import ALWAYS_WRITTEN
 
 
-def upsert_page(session: Session, table: Table, key: str, values: Sequence[dict[str, Any]], marks_run: bool) -> None:
+def upsert_page(connection: Connection, table: Table, key: str, values: Sequence[dict[str, Any]],
+                marks_run: bool) -> None:
     """Insert or update `values` (dicts with the same keys, one per distinct `key`) in one statement."""
     statement = _statement(table, key, tuple(values[0]), marks_run)
-    cursor = session.connection().connection.cursor()  # the session's own transaction
+    cursor = connection.connection.cursor()  # the driver's cursor, in the connection's transaction
     try:
         cursor.execute(statement, (_page_json(values),))
     finally:

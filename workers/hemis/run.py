@@ -125,7 +125,7 @@ class HemisRun:
     def store(self, page_number: int, page: Page) -> None:
         """Upsert the page, record its facts, count it once; finalize if it was the last."""
         kind = self.settled["kind"]
-        stored = store_items(self.ctx.session_factory, kind, page.items, self.run_id)
+        stored = store_items(self.ctx.engine, kind, page.items, self.run_id)
         for problem in stored.problems + page_anomalies(page_number, page):
             self.error(problem)
         self.state.record_page_facts(page_number, stored.ids, page.total_count)

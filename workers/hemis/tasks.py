@@ -129,7 +129,7 @@ def sync_one(self: NavaiTask, kind: str, run_id: str) -> dict[str, Any]:
         if not found:
             errors.append(f"HEMIS has no {kind[:-1]} with id number {id_number}"
                           + (f" and id {hemis_id}" if hemis_id else ""))
-        stored = store_items(self.ctx.session_factory, kind, found, run_id=None)
+        stored = store_items(self.ctx.engine, kind, found, run_id=None)
         errors.extend(stored.problems)
     except RateLimitWait as exc:
         raise self.retry(countdown=exc.wait_s, max_retries=SINGLE_RATE_LIMIT_RETRIES, exc=exc)

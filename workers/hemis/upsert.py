@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, func, update
+from sqlalchemy import Connection, Table, func, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -34,25 +34,28 @@ def conflict_key(kind: str) -> str:
     return "hemis_id" if kind == STUDENTS else "meta_id"
 
 
-def upsert_rows(session: Session, kind: str, rows: Sequence[dict[str, Any]], *, run_id: str | None,
+def upsert_rows(db: Session | Connection, kind: str, rows: Sequence[dict[str, Any]], *, run_id: str | None,
                 now: datetime) -> int:
-    """Insert or update `rows` in one statement; returns how many distinct records were written.
+    """Insert or update `rows` in one statement, in the transaction of `db` (a session, or a bare
+    connection: what a page task uses, without a session's bookkeeping); returns how many distinct
+    records were written.
 
     `run_id` marks the rows as seen by that full run (None for a single-record sync, which leaves
     `last_seen_run_id` as it was so it cannot disturb a run's mark-inactive step).
     """
+    connection = db.connection() if isinstance(db, Session) else db
     key = conflict_key(kind)
     unique = _last_per_key(rows, key)  # one statement may not touch a row twice
     if not unique:
         return 0
     values = [{**row, "is_active": True, "deactivated_by_run_id": None, "synced_at": now,
                "last_seen_run_id": run_id, "created_at": now} for row in unique]
-    dialect = session.get_bind().dialect.name
+    dialect = connection.dialect.name
     if dialect == "postgresql":
-        upsert_page(session, model_for(kind).__table__, key, values, marks_run=run_id is not None)  # type: ignore[arg-type]
+        upsert_page(connection, model_for(kind).__table__, key, values, marks_run=run_id is not None)  # type: ignore[arg-type]
         return len(unique)
     upsert = _upsert_statement(kind, dialect, tuple(values[0]), run_id is not None)
-    session.execute(upsert, values).all()
+    connection.execute(upsert, values).all()
     return len(unique)
 
 
