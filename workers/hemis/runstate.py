@@ -91,9 +91,6 @@ class RunState:
         return self.redis.hget(self.key("meta"), "closed") == "1"
 
     # --- pages --------------------------------------------------------------------------------
-    def is_done(self, page: int) -> bool:
-        return bool(self.redis.sismember(self.key("done"), str(page)))
-
     def record_page_facts(self, page: int, ids: list[str], total_count: int) -> None:
         """Ids seen (for the distinct count), the page's fingerprint and the totalCount it reported."""
         pipe = self.redis.pipeline()
