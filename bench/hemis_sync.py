@@ -87,13 +87,14 @@ def main() -> int:
     try:
         control.wait_until_up()
         control.config(latency_ms=LATENCY_MS)
-        system = median_system_run(settings, args)
+        system_runs = repeated_system_runs(settings, args)
+        system = sorted(system_runs, key=lambda timing: timing.seconds)[len(system_runs) // 2]  # the median run
         loop_s = timed_sequential_loop(settings, students)
         throttled = None if args.skip_throttled else throttled_run(settings, control, args)
     finally:
         simulator.terminate()
         simulator.wait(timeout=10)
-    print_table(students, system, loop_s, throttled, args)
+    print_table(students, system, [timing.seconds for timing in system_runs], loop_s, throttled, args)
     return 0
 
 
@@ -111,17 +112,16 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def median_system_run(settings: Settings, args: argparse.Namespace) -> Timing:
+def repeated_system_runs(settings: Settings, args: argparse.Namespace) -> list[Timing]:
     """The system's run `--repeat` times, each on an empty table and an emptied Redis (the same
-    work as the loop's: inserts), and the run of median wall time. On a shared 2-core machine one
-    run's wall time moves by a second with the noise; the loop, waiting on latency, barely does."""
+    work as the loop's: inserts); the median one is reported. On a shared 2-core machine one run's
+    wall time moves by a second with the noise; the loop, waiting on latency, barely does."""
     timings = []
     for _ in range(args.repeat):
         empty_students_table(settings.database_url)
         reset_redis(make_redis(settings.redis_url))
         timings.append(timed_system_run(settings, args))
-    args.system_runs = [timing.seconds for timing in timings]
-    return sorted(timings, key=lambda timing: timing.seconds)[len(timings) // 2]
+    return timings
 
 
 def empty_students_table(database_url: str) -> None:
@@ -252,16 +252,16 @@ def throttled_run(settings: Settings, control: SimulatorControl, args: argparse.
             "refused": limited["refused"], "max_in_window": limited["maxRequestsInWindow"]}
 
 
-def print_table(students: int, system: Timing, loop_s: float, throttled: dict[str, float] | None,
-                args: argparse.Namespace) -> None:
+def print_table(students: int, system: Timing, system_runs_s: list[float], loop_s: float,
+                throttled: dict[str, float] | None, args: argparse.Namespace) -> None:
     pages = -(-students // PAGE_SIZE)
     speedup = loop_s / system.seconds
     rows = [
         ("students / pages (page size 50)", f"{students} / {pages}", ""),
         ("simulator latency per request", f"{LATENCY_MS} ms", ""),
         (f"system ({args.workers} workers x {args.pool} -c {args.concurrency}, HEMIS_RATE_LIMIT=0)",
-         f"{system.seconds:.1f} s", f"median of {len(args.system_runs)}: "
-         + ", ".join(f"{seconds:.1f}" for seconds in args.system_runs) + " s"),
+         f"{system.seconds:.1f} s", f"median of {len(system_runs_s)}: "
+         + ", ".join(f"{seconds:.1f}" for seconds in system_runs_s) + " s"),
         ("system: worker CPU per 1,000 records", f"{system.cpu_s / students * 1000:.2f} CPU s",
          f"{system.cpu_s:.1f} CPU s in all"),
         ("sequential loop (prepared upsert, commit per record)", f"{loop_s:.1f} s", ""),

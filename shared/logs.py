@@ -12,6 +12,7 @@ API request, from the route's `run_id` and the caller's organization.
 from __future__ import annotations
 
 import contextvars
+import functools
 import inspect
 import logging
 import sys
@@ -29,7 +30,6 @@ GUNICORN_ERROR_LOGGER = "gunicorn.error"
 
 _run_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("navai_run_id", default=None)
 _organization_id: contextvars.ContextVar[int | None] = contextvars.ContextVar("navai_organization_id", default=None)
-_SIGNATURES: dict[str, inspect.Signature] = {}
 
 
 def json_formatter() -> logging.Formatter:
@@ -84,7 +84,7 @@ def _request_context() -> dict[str, Any]:
 def bind_task_context(task: Any, args: Iterable[Any] | None, kwargs: dict[str, Any] | None) -> None:
     """Remember the starting task's `run_id` and `organization_id` arguments (positional or named)."""
     try:
-        bound = _signature_of(task).bind_partial(*(args or ()), **(kwargs or {})).arguments
+        bound = _signature_of(task.run).bind_partial(*(args or ()), **(kwargs or {})).arguments
     except (TypeError, ValueError):
         bound = dict(kwargs or {})
     run_id, organization_id = bound.get("run_id"), bound.get("organization_id")
@@ -92,15 +92,11 @@ def bind_task_context(task: Any, args: Iterable[Any] | None, kwargs: dict[str, A
     _organization_id.set(organization_id if isinstance(organization_id, int) else None)
 
 
-def _signature_of(task: Any) -> inspect.Signature:
-    """The task function's signature, computed once per task name (it is asked at every task)."""
-    name = getattr(task, "name", None)
-    signature = _SIGNATURES.get(name) if name else None
-    if signature is None:
-        signature = inspect.signature(task.run)
-        if name:
-            _SIGNATURES[name] = signature
-    return signature
+@functools.lru_cache(maxsize=None)
+def _signature_of(run: Any) -> inspect.Signature:
+    """The task function's signature, computed once per task (it is asked at every task start; a
+    bound `run` compares equal however often it is looked up)."""
+    return inspect.signature(run)
 
 
 def clear_task_context() -> None:

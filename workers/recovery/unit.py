@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any
 
 import redis
@@ -41,7 +41,7 @@ def run_leased(task: "NavaiTask", args: tuple[Any, ...], kwargs: dict[str, Any],
     if verdict == "stale":
         log.info("%s %s: superseded by a newer message of the unit; not run", entry.kind, unit)
         return {"unit": unit, "skipped": "superseded"}
-    with HEARTBEATS.beating(store, entry.kind, unit, token) if verdict == "ok" else _nothing():
+    with HEARTBEATS.beating(store, entry.kind, unit, token) if verdict == "ok" else nullcontext():
         try:
             result = body()
         except Retry:
@@ -52,11 +52,6 @@ def run_leased(task: "NavaiTask", args: tuple[Any, ...], kwargs: dict[str, Any],
     store.release(entry.kind, unit, token)
     maybe_sweep(task)
     return result
-
-
-@contextmanager
-def _nothing() -> Iterator[None]:
-    yield
 
 
 class _LocalSweepClock:
