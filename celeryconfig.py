@@ -1,33 +1,24 @@
-"""Celery configuration, built from `Settings` (see `workers.create_celery`).
+"""Celery configuration, built from `Settings` for the API's client (`api.http.services`) and the
+workers' app (`workers.factory`). It reads its facts from `shared` and never the reverse.
 
-Queues: `hemis` (HEMIS pages), `sipuni` (exports, step-2 coordinators), `recordings` (one task per
-call), `ai` (transcription and scoring), `default` (housekeeping). Tasks are routed by the prefix
-of their name, so a worker can be started for exactly the queues a host should serve:
-`celery -A workers worker -Q recordings -c 8`.
+Queues and routes are `shared.catalog`'s: tasks are routed by the prefix of their name, so a worker
+can be started for exactly the queues a host should serve (`celery -A workers worker -Q recordings
+-c 8`); every worker also consumes the housekeeping queue (`default`) by itself.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from shared.settings import Settings
+from shared import catalog
+from shared.ai.limits import ai_task_annotations
+from shared.settings import ConfigError, Settings
 
-QUEUES = ("default", "hemis", "sipuni", "recordings", "ai")
-TASK_ROUTES = {
-    "hemis.*": {"queue": "hemis"},
-    "sipuni.*": {"queue": "sipuni"},
-    "recordings.*": {"queue": "recordings"},
-    "ai.*": {"queue": "ai"},
-    "system.*": {"queue": "default"},
-}
-RESULT_EXPIRES_S = 24 * 3600
 WORKER_MAX_TASKS_PER_CHILD = 500
 
 
 def build_config(settings: Settings) -> dict[str, Any]:
     """The Celery settings for one deployment."""
-    from workers.ai.limits import ai_task_annotations
-
     hard_limit_s = settings.celery_task_time_limit_s
     return {
         "broker_url": settings.redis_url,
@@ -42,12 +33,12 @@ def build_config(settings: Settings) -> dict[str, Any]:
         "result_serializer": "json",
         "accept_content": ["json"],
         "result_accept_content": ["json"],
-        "result_expires": RESULT_EXPIRES_S,
+        "result_expires": catalog.RESULT_EXPIRES_S,
         # Off: an extended result repeats the task's arguments in Redis (and Flower); results carry
         # ids and counts only.
         "result_extended": False,
-        "task_default_queue": "default",
-        "task_routes": TASK_ROUTES,
+        "task_default_queue": catalog.HOUSEKEEPING_QUEUE,
+        "task_routes": catalog.TASK_ROUTES,
         # Acknowledge after the task ran, and requeue if the worker process died under it: no task
         # is lost to a crash. Tasks are written to be safe to run twice.
         "task_acks_late": True,
@@ -78,11 +69,12 @@ def beat_schedule(settings: Settings) -> dict[str, Any]:
     every `SYNC_SCHEDULE_TICK_S`."""
     interval_s = settings.recovery_sweep_interval_s
     return {
-        "hemis-nightly-sync": {"task": "hemis.nightly_sync", "schedule": hemis_crontab(settings.hemis_sync_cron)},
-        "recovery-sweep": {"task": "recovery.sweep", "schedule": interval_s,
-                           "options": {"expires": interval_s, "priority": 0}},
+        "hemis-nightly-sync": {"task": catalog.HEMIS_NIGHTLY_SYNC, "schedule": hemis_crontab(settings.hemis_sync_cron)},
+        "recovery-sweep": {"task": catalog.RECOVERY_SWEEP, "schedule": interval_s,
+                           "options": {"expires": interval_s, "priority": catalog.RECOVERY_PRIORITY}},
         # Each organization's own call-sync schedule, read from the database at every tick.
-        "sipuni-scheduled-syncs": {"task": "sipuni.scheduled_syncs", "schedule": float(settings.sync_schedule_tick_s)},
+        "sipuni-scheduled-syncs": {"task": catalog.SIPUNI_SCHEDULED_SYNCS,
+                                   "schedule": float(settings.sync_schedule_tick_s)},
     }
 
 
@@ -90,8 +82,6 @@ def hemis_crontab(expression: str) -> Any:
     """A standard 5-field cron string as a Celery crontab, or ConfigError naming HEMIS_SYNC_CRON."""
     from celery.schedules import crontab
     from croniter import croniter
-
-    from shared.settings import ConfigError
 
     fields = expression.split()
     if len(fields) != 5 or not croniter.is_valid(expression):

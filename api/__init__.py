@@ -1,7 +1,8 @@
 """The HTTP API: validates requests, enqueues Celery tasks, answers with task and run ids.
 
 `flask --app api run` and `gunicorn 'api:create_app()'` call `create_app()` with no argument,
-which reads the settings from the environment; tests pass their own `Settings`.
+which reads the settings from the environment; tests pass their own `Settings`. The API imports
+no task module: it publishes tasks by name (`shared.catalog`) through the start paths of `shared`.
 """
 
 from __future__ import annotations
@@ -12,27 +13,18 @@ from flask import Flask
 
 from shared.settings import Settings
 
-BLUEPRINT_MODULES = ("api.auth", "api.users", "api.tasks", "api.health", "api.runs", "api.calls", "api.recordings",
-                     "api.criteria", "api.sipuni", "api.hemis", "api.stats",
-                     "api.user_admin", "api.organizations", "api.org_settings",
-                     "api.metrics", "api.runs_list", "api.ui", "api.openapi.views")
+MAX_REQUEST_BYTES = 1024 * 1024
 
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the Flask app for `settings` (default: from the environment)."""
-    from api.auth import init_jwt
-    from api.cli import register_cli
-    from api.errors import register_error_handlers
-    from api.input_guards import install_input_guards
-    from api.login_throttle import init_login_throttle
-    from api.services import EXTENSION_KEY, Services
-    from shared.db import make_engine, make_session_factory
-    from shared.progress import ProgressStore
-    from shared.redis_client import make_redis
-    from shared.storage import make_storage
-    from workers import create_celery
-
+    from api.auth.routes import init_jwt
+    from api.auth.throttle import init_login_throttle
+    from api.http.errors import register_error_handlers
+    from api.http.input_guards import install_input_guards
+    from api.http.services import EXTENSION_KEY, make_celery_client
     from shared.logs import configure_api_logging
+    from shared.services import Services
 
     settings = (settings or Settings.from_env()).with_api_secrets()
     configure_api_logging(settings)
@@ -40,28 +32,52 @@ def create_app(settings: Settings | None = None) -> Flask:
     install_input_guards(app)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
-    engine = make_engine(settings.database_url)
-    redis_client = make_redis(settings.redis_url)
-    app.extensions[EXTENSION_KEY] = Services(
-        settings=settings,
-        engine=engine,
-        session_factory=make_session_factory(engine),
-        redis=redis_client,
-        progress=ProgressStore(redis_client),
-        celery=create_celery(settings),
-        storage=make_storage(settings),
-    )
+    app.extensions[EXTENSION_KEY] = Services(settings, celery=make_celery_client(settings))
     init_jwt(app)
     init_login_throttle(app, settings.redis_url)
     register_error_handlers(app)
-    for module_name in BLUEPRINT_MODULES:
-        module = __import__(module_name, fromlist=["bp"])
-        app.register_blueprint(module.bp)
-    register_cli(app)
+    register_blueprints(app)
+    register_commands(app)
     if settings.secrets_generated:
         logging.getLogger(__name__).warning(
             "no %s set: using a random one for this process only", ", ".join(settings.secrets_generated))
     return app
 
 
-MAX_REQUEST_BYTES = 1024 * 1024
+def register_blueprints(app: Flask) -> None:
+    """Every route of the API, feature by feature."""
+    from api.auth.routes import bp as auth
+    from api.calls.recording import bp as recording
+    from api.calls.routes import bp as calls
+    from api.criteria.routes import bp as criteria
+    from api.hemis.routes import bp as hemis
+    from api.observability.health import bp as health
+    from api.observability.metrics import bp as metrics
+    from api.openapi.views import bp as docs
+    from api.organizations.routes import bp as organizations
+    from api.organizations.settings_routes import bp as organization_settings
+    from api.runs.overview import bp as overview
+    from api.runs.routes import bp as runs
+    from api.runs.tasks import bp as tasks
+    from api.sipuni.routes import bp as sipuni
+    from api.stats.routes import bp as stats
+    from api.ui.routes import bp as ui
+    from api.users.admin import bp as user_admin
+    from api.users.routes import bp as users
+
+    for blueprint in (auth, users, user_admin, organizations, organization_settings, calls, recording, criteria,
+                      sipuni, hemis, stats, runs, overview, tasks, health, metrics, ui, docs):
+        app.register_blueprint(blueprint)
+
+
+def register_commands(app: Flask) -> None:
+    """The `flask --app api ...` command groups."""
+    from api.criteria.cli import criteria_cli
+    from api.hemis.cli import hemis_cli
+    from api.organizations.cli import orgs_cli
+    from api.runs.cli import runs_cli
+    from api.sipuni.cli import sipuni_cli
+    from api.users.cli import users_cli
+
+    for group in (orgs_cli, users_cli, criteria_cli, hemis_cli, sipuni_cli, runs_cli):
+        app.cli.add_command(group)

@@ -13,7 +13,6 @@ import os
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -31,6 +30,7 @@ from tests.conftest import alembic_config  # noqa: E402
 from tests.support.calls import write_wav  # noqa: E402
 from tests.support.services import recreate_database, reset_redis  # noqa: E402
 from tests.support.workers import start_worker  # noqa: E402
+from shared.leases.publish import publish_leased  # noqa: E402
 from workers import create_celery  # noqa: E402
 
 STT_LATENCY_S = 0.4
@@ -56,7 +56,7 @@ def main() -> None:
         print(f"{count} calls; simulated STT {STT_LATENCY_S}s, LLM {LLM_LATENCY_S}s per request")
         print(f"{'concurrency':>11} {'AI_RATE_LIMIT':>13} {'seconds':>8} {'calls/s':>8}  (one LLM request per call)")
         for concurrency, rate in SCENARIOS:
-            settings = replace(base, ai_rate_limit=rate)
+            settings = base.replace(ai_rate_limit=rate)
             seconds = _run(engine, settings, call_ids, concurrency, Path(data_dir))
             shown_rate = f"{rate:g}" if rate else "unlimited"
             print(f"{concurrency:>11} {shown_rate:>13} {seconds:>8.2f} {count / seconds:>8.2f}")
@@ -90,7 +90,7 @@ def _run(engine, settings: Settings, call_ids: list[int], concurrency: int, log_
         app = create_celery(settings)
         started = time.monotonic()
         for call_id in call_ids:
-            app.send_task("ai.process_call", args=[call_id])
+            publish_leased(app.navai_services, "ai.process_call", args=[call_id])
         _wait_done(engine, len(call_ids))
         return time.monotonic() - started
     finally:

@@ -35,9 +35,8 @@ from alembic import command  # noqa: E402
 from alembic.config import Config  # noqa: E402
 
 from shared.db import make_engine, make_session_factory  # noqa: E402
-from shared.hemis_runs import start_full_run  # noqa: E402
+from shared.hemis.start import start_full_run  # noqa: E402
 from shared.models import SyncRun, utcnow  # noqa: E402
-from shared.progress import ProgressStore  # noqa: E402
 from shared.redis_client import make_redis  # noqa: E402
 from shared.settings import DEFAULT_WORKER_CONCURRENCY, ENV_TEST, Settings  # noqa: E402
 from simulators.hemis.control import SimulatorControl, start_simulator_process  # noqa: E402
@@ -139,16 +138,14 @@ def timed_system_run(settings: Settings, args: argparse.Namespace, label: str = 
     from workers import create_celery
 
     log_dir = Path(os.environ.get("TMPDIR", "/tmp"))
-    workers = [start_worker(settings, log_dir, f"{label}-{n}-{secrets.token_hex(3)}", queues="default,hemis",
+    workers = [start_worker(settings, log_dir, f"{label}-{n}-{secrets.token_hex(3)}", queues="hemis",
                             concurrency=args.concurrency, pool=args.pool) for n in range(args.workers)]
     engine = make_engine(settings.database_url)
     factory = make_session_factory(engine)
-    client = make_redis(settings.redis_url)
     try:
         cpu_before = workers_cpu_s(workers)
         started_at = time.monotonic()
-        started = start_full_run(kind="students", session_factory=factory, client=client,
-                                 progress=ProgressStore(client), celery=create_celery(settings), triggered_by="bench")
+        started = start_full_run(create_celery(settings).navai_services, "students", triggered_by="bench")
         wait_until_finished(factory, started.run_id)
         seconds = time.monotonic() - started_at
         return Timing(seconds=seconds, cpu_s=workers_cpu_s(workers) - cpu_before)

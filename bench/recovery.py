@@ -23,7 +23,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -34,9 +34,9 @@ from alembic.config import Config  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from shared.db import make_engine, make_session_factory  # noqa: E402
-from shared.hemis_runs import start_full_run  # noqa: E402
+from shared.hemis.start import start_full_run  # noqa: E402
 from shared.models import Student, SyncRun  # noqa: E402
-from shared.progress import ProgressStore  # noqa: E402
+from shared.runs.progress import ProgressStore  # noqa: E402
 from shared.redis_client import make_redis  # noqa: E402
 from shared.settings import ENV_TEST, Settings  # noqa: E402
 from simulators.hemis.control import SimulatorControl, start_simulator_process  # noqa: E402
@@ -114,7 +114,7 @@ def base_settings(quick: bool) -> Settings:
                         redis_url=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12"),
                         jwt_secret_key=secrets.token_urlsafe(32), hemis_api_url=f"http://127.0.0.1:{free_port()}",
                         hemis_bearer_token=secrets.token_urlsafe(24), hemis_rate_limit=0, hemis_page_size=PAGE_SIZE)
-    return replace(settings, **(QUICK_RECOVERY if quick else {})).checked()
+    return settings.replace(**(QUICK_RECOVERY if quick else {}))
 
 
 def run_scenario(name: str, fault: Callable[..., float | None], settings: Settings, students: int) -> Outcome:
@@ -122,7 +122,7 @@ def run_scenario(name: str, fault: Callable[..., float | None], settings: Settin
         redis_server = PrivateRedis(Path(directory) / "redis") if "Redis" in name else None
         if redis_server is not None:
             redis_server.start()
-            settings = replace(settings, redis_url=redis_server.url)
+            settings = settings.replace(redis_url=redis_server.url)
         truncate_all(make_engine(settings.database_url))
         reset_redis(make_redis(settings.redis_url))
         deployment = deploy(settings, Path(directory))
@@ -150,11 +150,7 @@ def deploy(settings: Settings, log_dir: Path) -> Deployment:
 
 
 def start(settings: Settings) -> str:
-    factory = make_session_factory(make_engine(settings.database_url))
-    redis_client = make_redis(settings.redis_url)
-    return start_full_run(kind="students", session_factory=factory, client=redis_client,
-                          progress=ProgressStore(redis_client), celery=create_celery(settings),
-                          triggered_by="bench").run_id
+    return start_full_run(create_celery(settings).navai_services, "students", triggered_by="bench").run_id
 
 
 # --- the faults: each returns the seconds until the run runs again ----------------------------------

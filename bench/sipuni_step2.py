@@ -31,12 +31,13 @@ sys.path.insert(0, str(ROOT))
 
 from shared.db import make_engine, make_session_factory, session_scope  # noqa: E402
 from shared.models import Call, Organization, SyncRun, User  # noqa: E402
-from shared.progress import ProgressStore  # noqa: E402
+from shared.runs.progress import ProgressStore  # noqa: E402
 from shared.redis_client import make_redis  # noqa: E402
-from shared.runs import create_run  # noqa: E402
+from shared.runs.record import create_run  # noqa: E402
 from shared.settings import ENV_TEST, Settings  # noqa: E402
-from shared.sipuni import KIND_STEP2, csv_path  # noqa: E402
+from shared.sipuni.names import KIND_STEP2, csv_path  # noqa: E402
 from simulators.sipuni.calls import EXTENSIONS  # noqa: E402
+from shared.leases.publish import publish_leased  # noqa: E402
 from workers import create_celery  # noqa: E402
 from workers.sipuni.client import SipuniClient  # noqa: E402
 from workers.sipuni.csv_parser import call_from_row, iter_file  # noqa: E402
@@ -78,7 +79,7 @@ def start(command_line: list[str], env: dict[str, str], log: Path) -> subprocess
 
 
 def start_workers(settings: Settings, count: int, pool: str, concurrency: int, workdir: Path,
-                  tag: str, queues: str = "default,sipuni,recordings") -> list[subprocess.Popen[bytes]]:
+                  tag: str, queues: str = "sipuni,recordings") -> list[subprocess.Popen[bytes]]:
     workers = []
     for index in range(count):
         workers.append(start([sys.executable, "-m", "celery", "-A", "workers", "worker", "-Q",
@@ -120,7 +121,7 @@ def parallel_step2(settings: Settings, factory, organization_id: int) -> tuple[f
         create_run(session, run_id, KIND_STEP2, organization_id=organization_id)
     celery = create_celery(settings)
     began = time.monotonic()
-    celery.send_task("sipuni.process_csv", kwargs={"run_id": run_id, "organization_id": organization_id})
+    publish_leased(celery.navai_services, "sipuni.process_csv", kwargs={"run_id": run_id, "organization_id": organization_id})
     while True:
         with session_scope(factory) as session:
             run = session.get(SyncRun, run_id)

@@ -123,7 +123,7 @@ def parse_args() -> argparse.Namespace:
 
 
 def seed(engine: Engine, args: argparse.Namespace) -> float:
-    from api.auth import hash_password
+    from api.auth.routes import hash_password
 
     started = time.perf_counter()
     params = {"tz": TIME_ZONE, "hash": hash_password(PASSWORD), "employees": EMPLOYEES, "criteria": CRITERIA,

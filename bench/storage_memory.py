@@ -19,7 +19,6 @@ import subprocess
 import sys
 import time
 import uuid
-from dataclasses import replace
 from pathlib import Path
 
 import boto3
@@ -34,11 +33,11 @@ from sipuni_step2 import (  # noqa: E402
 
 from shared.db import make_engine, make_session_factory, session_scope  # noqa: E402
 from shared.models import Call  # noqa: E402
-from shared.progress import ProgressStore  # noqa: E402
+from shared.runs.progress import ProgressStore  # noqa: E402
 from shared.redis_client import make_redis  # noqa: E402
-from shared.runs import create_run  # noqa: E402
+from shared.runs.record import create_run  # noqa: E402
 from shared.settings import ENV_TEST, Settings  # noqa: E402
-from shared.sipuni import KIND_STEP2, csv_key  # noqa: E402
+from shared.sipuni.names import KIND_STEP2, csv_key  # noqa: E402
 from shared.storage import make_storage  # noqa: E402
 from workers import create_celery  # noqa: E402
 from workers.sipuni.client import SipuniClient  # noqa: E402
@@ -156,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         for port in (sipuni_port, s3_port):
             wait_http(f"http://127.0.0.1:{port}/")
         s3_secret = uuid.uuid4().hex
-        s3 = replace(base, storage_url="s3://navai-bench/recordings", aws_endpoint_url_s3=f"http://127.0.0.1:{s3_port}",
+        s3 = base.replace(storage_url="s3://navai-bench/recordings", aws_endpoint_url_s3=f"http://127.0.0.1:{s3_port}",
                      aws_access_key_id=S3_KEY_ID, aws_secret_access_key=s3_secret, aws_default_region=S3_REGION)
         boto3.client("s3", endpoint_url=s3.aws_endpoint_url_s3, aws_access_key_id=S3_KEY_ID,
                      aws_secret_access_key=s3_secret, region_name=S3_REGION).create_bucket(Bucket="navai-bench")

@@ -13,16 +13,14 @@ import requests
 from devstack.bootstrap import ensure_admin, migrate
 from devstack.envfile import load_env
 from devstack.processes import ProcessGroup
+from devstack.procfile import PROJECT_ROOT, procfile_commands, procfile_env
 from devstack.redis_local import redis_answers, start_bundled_redis
 from devstack.upstreams import after_bootstrap, run_post_start_hooks, start_upstreams
-from shared.flower_options import flower_options
-from shared.settings import DEFAULT_FLOWER_ADDRESS, DEFAULT_PORT, DEFAULT_REDIS_URL, ConfigError, Settings
+from shared.settings import DEFAULT_PORT, DEFAULT_REDIS_URL, ConfigError, FlowerSettings, Settings
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_FLOWER_PORT = 5555
 HEALTH_WAIT_S = 90.0
 POLL_INTERVAL_S = 0.5
-ALL_QUEUES = "default,hemis,sipuni,recordings,ai"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -41,25 +39,17 @@ def local_defaults(env: dict[str, str], workdir: Path) -> dict[str, str]:
     env.setdefault("REDIS_URL", DEFAULT_REDIS_URL)
     env["DATA_DIR"] = str((workdir / env.get("DATA_DIR", ".data/files")).resolve())
     env.setdefault("PORT", str(DEFAULT_PORT))
-    env.setdefault("FLOWER_PORT", str(DEFAULT_FLOWER_PORT))
-    env.setdefault("FLOWER_ADDRESS", DEFAULT_FLOWER_ADDRESS)
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
-
-
-def start_services(group: ProcessGroup, env: dict[str, str], workdir: Path) -> None:
-    python = sys.executable
-    # gunicorn's access log has a format of its own: left out when every line must be JSON.
-    access_log = [] if env.get("LOG_FORMAT", "").strip().lower() == "json" else ["--access-logfile", "-"]
-    group.start("api", [python, "-m", "gunicorn", "--bind", f"127.0.0.1:{env['PORT']}", "--workers", "2",
-                        *access_log, "api:create_app()"])
-    group.start("worker", [python, "-m", "celery", "-A", "workers", "worker", "-Q", ALL_QUEUES, "-c", "2",
-                           "-n", "worker@%h", "--loglevel", "INFO"])
-    group.start("beat", [python, "-m", "celery", "-A", "workers", "beat", "--loglevel", "INFO",
-                         "--schedule", str(workdir / ".data" / "celerybeat-schedule")])
     # Flower reads FLOWER_PORT, FLOWER_BASIC_AUTH and FLOWER_ADDRESS from the environment (kept off the
     # command line); flowerconfig.py in PROJECT_ROOT, its working directory, refuses to run without auth.
-    group.start("flower", [python, "-m", "celery", "-A", "workers", "flower"])
+    env.setdefault("FLOWER_PORT", str(DEFAULT_FLOWER_PORT))
+    env["PYTHONUNBUFFERED"] = "1"
+    return procfile_env(env, workdir)
+
+
+def start_services(group: ProcessGroup) -> None:
+    """Start every process of the Procfile (api, worker, beat, flower), as its lines say."""
+    for name, command_line in procfile_commands().items():
+        group.start_shell(name, command_line)
 
 
 def wait_until_healthy(port: str, group: ProcessGroup) -> bool:
@@ -76,13 +66,14 @@ def wait_until_healthy(port: str, group: ProcessGroup) -> bool:
     return False
 
 
-def print_banner(env: dict[str, str], admin_lines: list[str], upstream_lines: list[str]) -> None:
-    flower_user = env.get("FLOWER_BASIC_AUTH", "").partition(":")[0]
+def print_banner(env: dict[str, str], flower: FlowerSettings, admin_lines: list[str],
+                 upstream_lines: list[str]) -> None:
+    flower_user = flower.basic_auth[0].partition(":")[0]
     lines = ["", "navai-sync is running:",
              f"  Runs    http://127.0.0.1:{env['PORT']}/   (the live runs page: log in as the admin below)",
              f"  API     http://127.0.0.1:{env['PORT']}   (try: curl http://127.0.0.1:{env['PORT']}/health)",
              f"  Metrics http://127.0.0.1:{env['PORT']}/metrics",
-             f"  Flower  http://{env['FLOWER_ADDRESS']}:{env['FLOWER_PORT']}   (user {flower_user}; password: "
+             f"  Flower  http://{flower.flower_address}:{env['FLOWER_PORT']}   (user {flower_user}; password: "
              "FLOWER_BASIC_AUTH in .env)",
              f"  Docs    http://127.0.0.1:{env['PORT']}/docs   (OpenAPI: /openapi.json)",
              *admin_lines, *upstream_lines, "  Ctrl-C stops everything.", ""]
@@ -94,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(args.workdir).resolve()
     env = local_defaults(load_env(workdir), workdir)
     try:
-        flower_options(env)  # refuse before starting anything, with Flower's own message
+        flower = FlowerSettings.from_env(env)  # refuse before starting anything, with Flower's own message
     except ConfigError as exc:
         print(f"flower: {exc}", file=sys.stderr)
         return 1
@@ -109,13 +100,13 @@ def main(argv: list[str] | None = None) -> int:
         migrate(settings, PROJECT_ROOT)
         admin = ensure_admin(settings)
         upstream_lines += after_bootstrap(settings, admin.organization_id)
-        start_services(group, env, workdir)
+        start_services(group)
         if not wait_until_healthy(env["PORT"], group):
             print(f"the system did not become healthy (stopped: {group.first_exited()})", file=sys.stderr)
             return 1
         admin_lines = [f"  Admin   {admin.email} / {admin.password}" if admin.password else
                        f"  Admin   {admin.email} (created on an earlier start)"]
-        print_banner(env, admin_lines, upstream_lines + run_post_start_hooks(env))
+        print_banner(env, flower, admin_lines, upstream_lines + run_post_start_hooks(env))
         if args.exit_when_healthy:
             return 0
         while (exited := group.first_exited()) is None:

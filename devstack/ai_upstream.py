@@ -49,7 +49,7 @@ def ensure_demo_criteria(settings: Settings, organization_id: int) -> list[str]:
         return []
     from sqlalchemy import func, select
 
-    from api.criteria_store import NewCriterion, create_criterion
+    from api.criteria.store import NewCriterion, create_criterion
     from shared.db import make_engine, make_session_factory, session_scope
     from shared.models import Criterion
 

@@ -23,6 +23,16 @@ class ProcessGroup:
     def start(self, name: str, command: list[str], extra_env: dict[str, str] | None = None) -> None:
         process = subprocess.Popen(command, cwd=self.cwd, env={**self.env, **(extra_env or {})},
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+        self._watch(name, process)
+
+    def start_shell(self, name: str, command_line: str) -> None:
+        """Run a Procfile line through the shell, as every Procfile runner does (it expands
+        `${PORT:-3000}`); its own session, so stopping it stops the shell's children too."""
+        process = subprocess.Popen(command_line, shell=True, cwd=self.cwd, env=self.env,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+        self._watch(name, process)
+
+    def _watch(self, name: str, process: subprocess.Popen[bytes]) -> None:
         self.processes[name] = process
         threading.Thread(target=_relay, args=(name, process), daemon=True).start()
 

@@ -16,9 +16,11 @@ POOL_RECYCLE_S = 1800
 # refused while the server is down. Tasks retry on these (pool_pre_ping replaces dead pooled
 # connections at checkout); the API answers 503.
 DB_UNAVAILABLE_ERRORS = (OperationalError, InterfaceError)
-DB_RETRY_ATTEMPTS = 8
-DB_RETRY_BASE_DELAY_S = 1.0
-DB_RETRY_MAX_DELAY_S = 10.0
+# Celery's exponential backoff with full jitter (workers.base.NavaiTask): retry n waits a random
+# 0..min(10, 2**n) s, so twelve retries ride out about a minute of downtime on average.
+DB_RETRY_ATTEMPTS = 12
+DB_RETRY_BASE_DELAY_S = 1
+DB_RETRY_MAX_DELAY_S = 10
 
 
 def make_engine(database_url: str) -> Engine:
@@ -54,8 +56,3 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
-
-
-def db_retry_delay_s(retries: int) -> float:
-    """1, 2, 4, 8, 10, 10... seconds: eight retries span about a minute of database downtime."""
-    return min(DB_RETRY_MAX_DELAY_S, DB_RETRY_BASE_DELAY_S * (2 ** retries))

@@ -5,38 +5,28 @@ restart and add up across hosts; the API reads them at scrape time (see `api.met
 never breaks the work it counts: a Redis error here is logged and dropped.
 
 - records synced, per kind (`students`, `employees`, `calls`): `count_records(client, kind, n)`
-- upstream requests, per upstream and outcome: `count_upstream(upstream, status_or_none)`; it
-  writes to the Redis this process installed with `use_redis` (the worker's, see
-  `workers.create_celery`), because the HTTP helper that counts holds no Redis handle of its own.
+- upstream requests, per upstream and outcome: an `UpstreamMeter(client, upstream)` given to each
+  upstream client by whoever builds it from the process's `Services`; `.count(status_or_none)`.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from dataclasses import dataclass
 
 import redis
 
-from shared.redis_client import KEY_PREFIX
+from shared import keys
 
 log = logging.getLogger(__name__)
 
-RECORDS_KEY = f"{KEY_PREFIX}metrics:records"
-UPSTREAM_KEY = f"{KEY_PREFIX}metrics:upstream"
+RECORDS_KEY = keys.METRICS_RECORDS
+UPSTREAM_KEY = keys.METRICS_UPSTREAM
 RECORD_KINDS = ("students", "employees", "calls")
 UPSTREAMS = ("hemis", "sipuni", "stt", "llm")
 OUTCOMES = ("2xx", "4xx", "429", "5xx", "error")
 OUTCOME_ERROR = "error"
 _FIELD_SEPARATOR = "|"
-
-_redis_provider: Callable[[], redis.Redis] | None = None
-
-
-def use_redis(provider: Callable[[], redis.Redis] | None) -> None:
-    """Where this process's upstream counts go: a callable, so a forked child gets its own client."""
-    global _redis_provider
-    _redis_provider = provider
-
 
 def outcome_of(status: int | None) -> str:
     """The outcome label of one HTTP attempt: its status class, 429 on its own, `error` without one."""
@@ -51,11 +41,15 @@ def outcome_of(status: int | None) -> str:
     return "2xx"
 
 
-def count_upstream(upstream: str | None, status: int | None) -> None:
-    """Count one request to `upstream` (no-op without an upstream name or an installed Redis)."""
-    if not upstream or _redis_provider is None:
-        return
-    _incr(_redis_provider(), UPSTREAM_KEY, f"{upstream}{_FIELD_SEPARATOR}{outcome_of(status)}", 1)
+@dataclass(frozen=True)
+class UpstreamMeter:
+    """Counts every attempt of the requests to one upstream (`hemis`, `sipuni`, `stt`, `llm`)."""
+
+    client: redis.Redis
+    upstream: str
+
+    def count(self, status: int | None) -> None:
+        _incr(self.client, UPSTREAM_KEY, f"{self.upstream}{_FIELD_SEPARATOR}{outcome_of(status)}", 1)
 
 
 def count_records(client: redis.Redis, kind: str, amount: int) -> None:

@@ -14,7 +14,6 @@ from redis.retry import Retry
 
 REDIS_SOCKET_TIMEOUT_S = 10.0
 REDIS_CONNECT_TIMEOUT_S = 5.0
-KEY_PREFIX = "navai:"
 # A Redis restart (a second or two with AOF) is ridden out: a command is retried on connection
 # errors with backoff 0.1, 0.2, 0.4, 0.8, 1, 1... s, about 8 s in all, before it raises.
 REDIS_RETRIES = 10

@@ -10,9 +10,14 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from croniter import croniter
+from croniter import CroniterBadDateError, croniter
 
 CRON_FIELDS = 5
+NEVER_DUE = "never comes due (no such day, e.g. February 30th); pick days every month or year has"
+
+
+class NeverDue(ValueError):
+    """A valid cron that names no day that exists (croniter accepts `0 0 30 2 *` but finds no time)."""
 
 
 def cron_problem(expression: str) -> str | None:
@@ -21,6 +26,10 @@ def cron_problem(expression: str) -> str | None:
         return "must be a 5-field cron (minute hour day-of-month month day-of-week), e.g. '0 2 * * *'"
     if not croniter.is_valid(expression):
         return f"{expression!r} is not a valid cron expression"
+    try:  # the days a cron names are the same in every zone: UTC answers for all of them
+        next_due_utc(expression, "UTC", datetime.now(timezone.utc))
+    except NeverDue:
+        return f"{expression!r} {NEVER_DUE}"
     return None
 
 
@@ -44,5 +53,8 @@ def next_due_utc(expression: str, time_zone: str, after: datetime) -> datetime:
     """The first due time of `expression` strictly after `after`, as the organization's wall clock
     reads it (`0 2 * * *` is 02:00 in Tashkent), returned in UTC."""
     local_after = after.astimezone(ZoneInfo(time_zone))
-    due_local = croniter(expression, local_after).get_next(datetime)
+    try:
+        due_local = croniter(expression, local_after).get_next(datetime)
+    except CroniterBadDateError as exc:
+        raise NeverDue(f"{expression!r} {NEVER_DUE}") from exc
     return due_local.astimezone(timezone.utc)

@@ -5,11 +5,9 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from dataclasses import fields
-
 import pytest
 
-from shared.settings import Settings
+from shared.settings import DEPRECATED_SETTINGS, FlowerSettings, Settings
 from tests.support.workers import PROJECT_ROOT
 
 
@@ -34,7 +32,22 @@ def test_procfile_runs_api_worker_beat_and_flower():
     assert "api:create_app()" in entries["api"] and "-A workers beat" in entries["beat"]
 
 
+def _variables() -> set[str]:
+    """Every variable the settings read (Flower's included), not the deprecated ones."""
+    return {name.upper() for model in (Settings, FlowerSettings)
+            for name, spec in model.model_fields.items() if not spec.exclude}
+
+
 def test_env_example_documents_every_setting():
     documented = set(re.findall(r"^([A-Z_0-9]+)=", (PROJECT_ROOT / ".env.example").read_text(), re.MULTILINE))
-    expected = {spec.name.upper() for spec in fields(Settings) if spec.name != "secrets_generated"}
-    assert expected <= documented, expected - documented
+    assert _variables() <= documented, _variables() - documented
+    assert not documented & set(DEPRECATED_SETTINGS)
+
+
+def test_readme_configuration_table_lists_every_setting_and_no_deprecated_one():
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    section = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    rows = "\n".join(line for line in section.splitlines() if line.startswith("| `"))
+    listed = set(re.findall(r"`([A-Z][A-Z_0-9]+)`", rows))
+    assert _variables() <= listed, _variables() - listed
+    assert not listed & set(DEPRECATED_SETTINGS)

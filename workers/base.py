@@ -1,46 +1,65 @@
-"""The base class of every task: gives it the worker context (settings, sessions, Redis), runs
-leased units under their lease (workers.recovery), and rides out a database restart."""
+"""The base class of every task: gives it the process's `Services` (`self.svc`), runs leased units
+under their lease (`workers.recovery.unit`), and rides out a database restart with Celery's own
+`autoretry_for` / `retry_backoff` / `retry_jitter`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from celery import Task
 from sqlalchemy.orm import Session
 
-from shared.db import DB_UNAVAILABLE_ERRORS, db_retry_delay_s, session_scope, DB_RETRY_ATTEMPTS
+from shared.db import (
+    DB_RETRY_ATTEMPTS, DB_RETRY_BASE_DELAY_S, DB_RETRY_MAX_DELAY_S, DB_UNAVAILABLE_ERRORS, session_scope,
+)
+from shared.leases.publish import lease_for_retry
+from shared.units import is_leased
 # Imported here, in the worker's main process, not at a task's first call: each pool process would
 # otherwise load the recovery package (and its imports) on its own.
 from workers.recovery.unit import run_leased
 
 if TYPE_CHECKING:
-    from workers.context import WorkerContext
+    from shared.services import Services
 
 
 class NavaiTask(Task):
     abstract = True
+    # PostgreSQL restarting (every connection dropped, or refused for a while): the task is retried
+    # with exponential backoff and full jitter, a bounded number of times, instead of failing its unit.
+    autoretry_for = DB_UNAVAILABLE_ERRORS
+    retry_backoff = DB_RETRY_BASE_DELAY_S
+    retry_backoff_max = DB_RETRY_MAX_DELAY_S
+    retry_jitter = True
+    retry_kwargs = {"max_retries": DB_RETRY_ATTEMPTS}
 
     @property
-    def ctx(self) -> "WorkerContext":
-        return self.app.navai_context  # type: ignore[attr-defined]
+    def svc(self) -> "Services":
+        return self.app.navai_services  # type: ignore[attr-defined]
 
-    @contextmanager
-    def session(self) -> Iterator[Session]:
-        with session_scope(self.ctx.session_factory) as session:
-            yield session
+    def session(self) -> AbstractContextManager[Session]:
+        """One unit of work on the database: commit on success, roll back on any error."""
+        return session_scope(self.svc.session_factory)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self.request.id is None:  # called as a plain function, not run by a worker
             return super().__call__(*args, **kwargs)
-        return run_leased(self, args, kwargs, lambda: self._run_riding_out_db(args, kwargs))
+        return run_leased(self, args, kwargs, lambda: super(NavaiTask, self).__call__(*args, **kwargs))
 
-    def _run_riding_out_db(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        """PostgreSQL restarting (every connection dropped, or refused for a while): the task is
-        retried with backoff, a bounded number of times, instead of failing its unit."""
-        try:
-            return self.run(*args, **kwargs)
-        except DB_UNAVAILABLE_ERRORS as exc:
-            raise self.retry(exc=exc, countdown=db_retry_delay_s(self.request.retries),
-                             max_retries=DB_RETRY_ATTEMPTS)
+    def retry(self, args: Any = None, kwargs: Any = None, exc: BaseException | None = None, throw: bool = True,
+              eta: datetime | None = None, countdown: float | None = None, max_retries: int | None = None,
+              **options: Any) -> Any:
+        """A leased unit's retry message keeps the unit's lease (same token), now due at its countdown:
+        if the worker holding the delayed message dies, the sweeper publishes it again when due."""
+        if self.request.id is not None and is_leased(self.name):
+            delay_s = countdown if countdown is not None else self._delay_until(eta)
+            lease_for_retry(self.svc, self.name, self.request.args if args is None else args,
+                            self.request.kwargs if kwargs is None else kwargs, self.request.id, delay_s)
+        return super().retry(args=args, kwargs=kwargs, exc=exc, throw=throw, eta=eta, countdown=countdown,
+                             max_retries=max_retries, **options)
+
+    def _delay_until(self, eta: datetime | None) -> float:
+        if eta is None:
+            return float(self.default_retry_delay or 0)
+        return max(0.0, eta.timestamp() - datetime.now(eta.tzinfo).timestamp())

@@ -1,4 +1,4 @@
-"""Response shapes several views share, for `@documented(responses=...)`."""
+"""Response shapes several routes share, for `@endpoint(responses=...)`."""
 
 from __future__ import annotations
 
@@ -6,14 +6,19 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from api.openapi.meta import ResponseDoc
+from api.http.declaration import ResponseDoc
+
+HTML = "text/html"
+ANY_MEDIA_TYPE = "*/*"
 
 
-class _Open(BaseModel):
-    model_config = ConfigDict(extra="allow")  # documented fields are promised; more may come
+class Open(BaseModel):
+    """A response shape: the documented fields are promised; more may come."""
+
+    model_config = ConfigDict(extra="allow")
 
 
-class Succeeded(_Open):
+class Succeeded(Open):
     success: Literal[True]
 
 
@@ -27,7 +32,7 @@ class TaskAccepted(Succeeded):
     taskId: str  # noqa: N815
 
 
-class TaskStatus(_Open):
+class TaskStatus(Open):
     taskId: str  # noqa: N815
     state: str
     result: Any = None
@@ -35,6 +40,11 @@ class TaskStatus(_Open):
 
 def ok(model: type[BaseModel], description: str = "Success") -> ResponseDoc:
     return ResponseDoc(description, model=model)
+
+
+def page(description: str) -> dict[int | str, ResponseDoc]:
+    """An HTML page."""
+    return {200: ResponseDoc(description, media_type=HTML, schema={"type": "string"})}
 
 
 ACCEPTED_RUN = {202: ResponseDoc("Queued: follow the run at statusUrl", model=RunAccepted)}

@@ -6,13 +6,18 @@ from importlib.resources import files
 
 from flask import Blueprint, Response, current_app, jsonify, send_from_directory
 from flask.typing import ResponseReturnValue
+from pydantic import BaseModel, Field
 
+from api.http.access import PUBLIC
+from api.http.declaration import ResponseDoc
+from api.http.endpoint import endpoint
 from api.openapi.builder import build_document
-from api.openapi.meta import ResponseDoc, documented
+from api.openapi.common import ANY_MEDIA_TYPE, page
 
 bp = Blueprint("docs", __name__)
 
 SWAGGER_ASSETS = files("flask_openapi3_swagger") / "templates" / "swagger"
+ASSET_MAX_AGE_S = 3600
 DOCS_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>navai-sync API</title>
 <link rel="stylesheet" href="/docs/assets/css/swagger-ui.css"></head>
@@ -27,7 +32,7 @@ DOCUMENT_KEY = "navai_openapi_document"
 
 
 @bp.get("/openapi.json")
-@documented(responses={200: ResponseDoc("The OpenAPI 3.1 document of this API", schema={"type": "object"})})
+@endpoint(auth=PUBLIC, responses={200: ResponseDoc("The OpenAPI 3.1 document of this API", schema={"type": "object"})})
 def openapi_document() -> ResponseReturnValue:
     """The OpenAPI 3.1 document, generated from the running app's routes."""
     document = current_app.extensions.get(DOCUMENT_KEY)
@@ -37,13 +42,18 @@ def openapi_document() -> ResponseReturnValue:
 
 
 @bp.get("/docs")
-@documented(responses={200: ResponseDoc("Swagger UI", media_type="text/html")})
+@endpoint(auth=PUBLIC, responses=page("Swagger UI"))
 def docs_page() -> ResponseReturnValue:
     """Interactive API documentation (Swagger UI) over /openapi.json."""
     return Response(DOCS_PAGE, mimetype="text/html")
 
 
+class AssetPath(BaseModel):
+    filename: str = Field(description="A file of Swagger UI, e.g. js/swagger-ui-bundle.js")
+
+
 @bp.get("/docs/assets/<path:filename>")
-@documented(hidden=True)
+@endpoint(auth=PUBLIC, path=AssetPath, responses={200: ResponseDoc("The file", media_type=ANY_MEDIA_TYPE)})
 def docs_assets(filename: str) -> ResponseReturnValue:
-    return send_from_directory(str(SWAGGER_ASSETS), filename, max_age=3600)
+    """A file of Swagger UI (script, style sheet, image)."""
+    return send_from_directory(str(SWAGGER_ASSETS), filename, max_age=ASSET_MAX_AGE_S)

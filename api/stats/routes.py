@@ -7,21 +7,24 @@ organization's time zone, by default the last 30 days.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from flask import Blueprint, Response, jsonify
 from flask.typing import ResponseReturnValue
-from flask_jwt_extended import jwt_required
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from api.errors import ApiError
-from api.roles import current_organization_id, current_role, current_user_id
-from api.services import services
+from api.auth.access import SIGNED_IN
+from api.auth.roles import OrganizationScope, current_organization_id, current_role, current_user_id
+from api.http.declaration import ResponseDoc
+from api.http.endpoint import endpoint
+from api.http.errors import ApiError
+from api.http.input_guards import MAX_DB_INT
+from api.http.services import services
+from api.openapi.common import Succeeded, ok
 from api.stats import export, queries
-from api.stats.window import WindowError, window_for
-from api.validation import parse_query
+from api.stats.window import DAY_SCHEMA, WindowError, window_for
 from shared.db import session_scope
 from shared.models import MAX_SCORE_BY_MODE, Organization, Role, User
 
@@ -30,12 +33,15 @@ bp = Blueprint("stats", __name__, url_prefix="/stats")
 DEFAULT_SORT = "calls"
 
 
-class StatsQuery(BaseModel):
+DAY_FORMATS = "DD.MM.YYYY or YYYY-MM-DD"
+Day = Annotated[str, WithJsonSchema(DAY_SCHEMA)]
+
+
+class StatsQuery(OrganizationScope):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    from_: str | None = Field(None, alias="from", max_length=32)
-    to: str | None = Field(None, max_length=32)
-    organizationId: int | None = None  # noqa: N815 - read by current_organization_id (SUPERADMIN)
+    from_: Day | None = Field(None, alias="from", max_length=32, description=f"First day ({DAY_FORMATS}), included")
+    to: Day | None = Field(None, max_length=32, description=f"Last day ({DAY_FORMATS}), included; default today")
 
 
 class EmployeesQuery(StatsQuery):
@@ -43,7 +49,78 @@ class EmployeesQuery(StatsQuery):
 
 
 class DailyQuery(StatsQuery):
-    employeeId: int | None = Field(None, ge=1)  # noqa: N815
+    employeeId: int | None = Field(None, ge=1, le=MAX_DB_INT)  # noqa: N815
+
+
+class WindowFields(Succeeded):
+    organizationId: int  # noqa: N815 - the API's JSON is camelCase
+    from_: str = Field(alias="from")
+    to: str
+    timeZone: str  # noqa: N815
+    maxScore: int  # noqa: N815
+
+
+class OverviewFigures(WindowFields):
+    calls: int
+    answered: int
+    missed: int
+    incoming: int
+    outgoing: int
+    talkTimeS: int  # noqa: N815
+    avgTalkTimeS: float | None  # noqa: N815
+    scoredCalls: int  # noqa: N815
+    avgScore: float | None  # noqa: N815
+    violations: int
+
+
+class EmployeeRow(BaseModel):
+    employeeId: int  # noqa: N815
+    name: str
+    extCode: str | None  # noqa: N815
+    calls: int
+    answered: int
+    missed: int
+    talkTimeS: int  # noqa: N815
+    scoredCalls: int  # noqa: N815
+    avgScore: float | None  # noqa: N815
+    bestScore: float | None  # noqa: N815
+    worstScore: float | None  # noqa: N815
+    violations: int
+
+
+class EmployeesTable(WindowFields):
+    sort: str
+    employees: list[EmployeeRow]
+
+
+class DayRow(BaseModel):
+    date: str
+    calls: int
+    answered: int
+    missed: int
+    talkTimeS: int  # noqa: N815
+    avgScore: float | None  # noqa: N815
+
+
+class DailyFigures(WindowFields):
+    employeeId: int | None  # noqa: N815
+    days: list[DayRow]
+
+
+class CriterionRow(BaseModel):
+    criterionId: int  # noqa: N815
+    name: str
+    weight: float
+    scoredCalls: int  # noqa: N815
+    avgScore: float | None  # noqa: N815
+
+
+class CriteriaFigures(WindowFields):
+    criteria: list[CriterionRow]
+
+
+def _download(description: str, media_type: str) -> dict[int | str, ResponseDoc]:
+    return {200: ResponseDoc(description, media_type=media_type, schema={"type": "string", "format": "binary"})}
 
 
 def _scope(session: Session, query: StatsQuery, employee_id: int | None = None) -> queries.Scope:
@@ -71,49 +148,52 @@ def _meta(scope: queries.Scope) -> dict[str, Any]:
 
 
 @bp.get("/overview")
-@jwt_required()
-def overview() -> ResponseReturnValue:
-    query = parse_query(StatsQuery)
+@endpoint(auth=SIGNED_IN, query=StatsQuery, responses={200: ok(OverviewFigures)})
+def overview(query: StatsQuery) -> ResponseReturnValue:
+    """Calls, answered, missed, talk time, scores and violations over the window."""
     with session_scope(services().session_factory) as session:
         scope = _scope(session, query)
         return jsonify({**_meta(scope), **queries.overview(session, scope)})
 
 
 @bp.get("/employees")
-@jwt_required()
-def employees() -> ResponseReturnValue:
-    query, scope, rows = _employees_table()
+@endpoint(auth=SIGNED_IN, query=EmployeesQuery, responses={200: ok(EmployeesTable)})
+def employees(query: EmployeesQuery) -> ResponseReturnValue:
+    """One row of figures per employee (an EMPLOYEE: their own)."""
+    scope, rows = _employees_table(query)
     return jsonify({**_meta(scope), "sort": query.sort, "employees": rows})
 
 
 @bp.get("/employees.csv")
-@jwt_required()
-def employees_csv() -> ResponseReturnValue:
-    _query, scope, rows = _employees_table()
+@endpoint(auth=SIGNED_IN, query=EmployeesQuery, responses=_download("The employees table as CSV", "text/csv"))
+def employees_csv(query: EmployeesQuery) -> ResponseReturnValue:
+    """The employees table as CSV (UTF-8 with a BOM, for Excel)."""
+    scope, rows = _employees_table(query)
     return _download(export.employees_csv(rows), export.CSV_MIMETYPE, scope, "csv")
 
 
 @bp.get("/employees.xlsx")
-@jwt_required()
-def employees_xlsx() -> ResponseReturnValue:
-    _query, scope, rows = _employees_table()
+@endpoint(auth=SIGNED_IN, query=EmployeesQuery,
+          responses=_download("The employees table as XLSX", export.XLSX_MIMETYPE))
+def employees_xlsx(query: EmployeesQuery) -> ResponseReturnValue:
+    """The employees table as an Excel workbook."""
+    scope, rows = _employees_table(query)
     body = export.employees_xlsx(rows, scope.window.as_dict(), scope.scale)
     return _download(body, export.XLSX_MIMETYPE, scope, "xlsx")
 
 
-def _employees_table() -> tuple[EmployeesQuery, queries.Scope, list[dict[str, Any]]]:
+def _employees_table(query: EmployeesQuery) -> tuple[queries.Scope, list[dict[str, Any]]]:
     """The employees table of this request (JSON, CSV and XLSX show the same rows)."""
-    query = parse_query(EmployeesQuery)
     with session_scope(services().session_factory) as session:
         scope = _scope(session, query)
         rows = employee_rows(session, scope, query.sort)
-    return query, scope, rows
+    return scope, rows
 
 
 @bp.get("/daily")
-@jwt_required()
-def daily() -> ResponseReturnValue:
-    query = parse_query(DailyQuery)
+@endpoint(auth=SIGNED_IN, query=DailyQuery, responses={200: ok(DailyFigures)})
+def daily(query: DailyQuery) -> ResponseReturnValue:
+    """One row per day of the window (days without calls included), optionally of one employee."""
     with session_scope(services().session_factory) as session:
         scope = _scope(session, query, query.employeeId)
         if query.employeeId is not None:
@@ -123,9 +203,9 @@ def daily() -> ResponseReturnValue:
 
 
 @bp.get("/criteria")
-@jwt_required()
-def criteria() -> ResponseReturnValue:
-    query = parse_query(StatsQuery)
+@endpoint(auth=SIGNED_IN, query=StatsQuery, responses={200: ok(CriteriaFigures)})
+def criteria(query: StatsQuery) -> ResponseReturnValue:
+    """Average score per criterion over the window."""
     with session_scope(services().session_factory) as session:
         scope = _scope(session, query)
         rows = queries.criteria(session, scope)

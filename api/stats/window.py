@@ -3,6 +3,8 @@
 `from`/`to` are `DD.MM.YYYY` (as Sipuni writes dates) or `YYYY-MM-DD`; the default is the last
 `DEFAULT_WINDOW_DAYS` days up to today. The window becomes a half-open UTC interval
 [start of `from`, start of the day after `to`), which the (organization, started_at) indexes serve.
+Days outside EARLIEST_YEAR..LATEST_YEAR are refused (400): near year 1 or 9999 the window's own
+arithmetic (the day after `to`, 30 days before it, a zone's offset) leaves Python's dates.
 """
 
 from __future__ import annotations
@@ -14,6 +16,11 @@ from zoneinfo import ZoneInfo
 DEFAULT_WINDOW_DAYS = 30
 MAX_WINDOW_DAYS = 3660  # ten years: a daily table stays a few thousand rows
 DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d")
+# The same two forms, as `from`/`to` are documented (`parse_day` stays the judge: its messages
+# name the parameter).
+DAY_SCHEMA = {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "pattern": r"^\d{2}\.\d{2}\.\d{4}$"}]}
+EARLIEST_YEAR = 1900
+LATEST_YEAR = 9000
 
 
 class WindowError(ValueError):
@@ -47,13 +54,21 @@ class Window:
 
 
 def parse_day(value: str, name: str) -> date:
-    text = value.strip()
+    day = _parsed(value.strip())
+    if day is None:
+        raise WindowError(name, f"{name} must be a date as DD.MM.YYYY or YYYY-MM-DD (got {value!r})")
+    if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
+        raise WindowError(name, f"{name} must lie within the years {EARLIEST_YEAR}..{LATEST_YEAR} (got {value!r})")
+    return day
+
+
+def _parsed(text: str) -> date | None:
     for fmt in DATE_FORMATS:
         try:
             return datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-    raise WindowError(name, f"{name} must be a date as DD.MM.YYYY or YYYY-MM-DD (got {value!r})")
+    return None
 
 
 def window_for(date_from: str | None, date_to: str | None, time_zone: str, now: datetime | None = None) -> Window:

@@ -10,7 +10,7 @@ import logging
 from shared.logs import apply_format
 from simulators.hemis.control import SimulatorControl
 from tests.conftest import settings_with
-from tests.hemis_support import only_these_workers_on_hemis, simulator_for, wait_for_run
+from tests.support.hemis import only_these_workers_on_hemis, simulator_for, wait_for_run
 
 REQUIRED_KEYS = {"time", "level", "logger", "message"}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from shared.inflight import HELD, RUNNING, LeaseStore
+from shared.leases.store import HELD, RUNNING, LeaseStore
 from shared.redis_client import make_redis
 from shared.settings import Settings
 

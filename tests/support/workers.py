@@ -14,9 +14,11 @@ from pathlib import Path
 
 from celery import Celery
 
+from shared.catalog import WORKER_QUEUES
 from shared.settings import Settings
 
-ALL_QUEUES = "default,hemis,sipuni,recordings,ai"
+# The platform's four queues; every worker adds the housekeeping queue itself (workers.recovery.worker_signals).
+ALL_QUEUES = ",".join(WORKER_QUEUES)
 LOG_TAIL_LINES = 60
 WORKER_START_TIMEOUT_S = 60.0
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

@@ -22,11 +22,13 @@ import requests
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
 from requests_toolbelt import MultipartEncoder
 
-from shared.ratelimit import RateLimiter
+from workers.ratelimit.slots import RateLimiter
+from shared.metrics import UpstreamMeter
 from shared.storage import Storage
 from workers.ai.errors import AiFailure, body_excerpt
-from workers.ai.limits import STT_ATTEMPTS, STT_BACKOFF_RESERVE_S, STT_MAX_ATTEMPT_S, Deadline
-from workers.upstream_http import RetryPolicy, request_with_retries
+from shared.ai.limits import STT_ATTEMPTS, STT_BACKOFF_RESERVE_S, STT_MAX_ATTEMPT_S
+from workers.ai.deadline import Deadline
+from workers.upstream.http import RetryPolicy, request_with_retries
 
 STT_BASE_DELAY_S = 1.0
 STT_MAX_DELAY_S = 10.0
@@ -128,14 +130,14 @@ class _StreamingUpload:
 
 
 def transcribe_audio(http: requests.Session, stt: SttRequest, audio: Audio, limiter: RateLimiter | None,
-                     deadline: Deadline) -> list[Segment]:
+                     deadline: Deadline, meter: UpstreamMeter | None = None) -> list[Segment]:
     """Send the recording to the STT service and return its segments in time order."""
     read_timeout_s = deadline.read_timeout_s(wanted_read_timeout_s(audio.size, stt.timeout_cap_s), STT_ATTEMPTS,
                                              STT_BACKOFF_RESERVE_S)
     policy = RetryPolicy(attempts=STT_ATTEMPTS, base_delay_s=STT_BASE_DELAY_S, max_delay_s=STT_MAX_DELAY_S,
                          read_timeout_s=read_timeout_s)
     response = request_with_retries(_StreamingUpload(http, stt, audio), "POST", stt.url,  # type: ignore[arg-type]
-                                    policy=policy, limiter=limiter, describe="speech-to-text", upstream="stt")
+                                    policy=policy, limiter=limiter, describe="speech-to-text", meter=meter)
     return segments_of(response)
 
 

@@ -14,17 +14,20 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-import requests
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
-from shared.ai_queue import clear_queued
+from shared.ai.limits import ai_task_limits
+from shared.ai.queue import clear_queued
+from shared.catalog import AI_ANALYZE, AI_PROCESS_CALL, AI_TRANSCRIBE
+from shared.leases.publish import publish_leased
+from shared.metrics import UpstreamMeter
 from shared.models import AiStatus
-from shared.ratelimit import RateLimiter
+from workers.ratelimit.slots import RateLimiter
 from workers.ai.answer import Evaluation, parse_answer
 from workers.ai.config import configuration_problem
 from workers.ai.errors import AiFailure, InvalidAnswer
-from workers.ai.limits import TASK_ANALYZE, TASK_TRANSCRIBE, Deadline, ai_task_limits
+from workers.ai.deadline import Deadline
 from workers.ai.prompt import Prompt, build_prompt, with_correction
 from workers.ai.providers import Provider, make_provider
 from workers.ai.store import (
@@ -38,18 +41,17 @@ from workers.ai.store import (
 )
 from workers.ai.stt import Audio, NoSpeech, SttRequest, transcribe_audio
 from workers.base import NavaiTask
-from workers.recovery.registry import lease_task
-from workers.upstream_http import UpstreamError
+from workers.upstream.http import UpstreamError, keep_alive_session
 
 log = logging.getLogger(__name__)
 
-TASK_PROCESS_CALL = "ai.process_call"
 # A call in one of these states may be (re)started; one being transcribed or analyzed, or done,
 # is left alone (the API's reprocess puts a call back to `pending` first).
 STARTABLE_STATUSES = frozenset({AiStatus.PENDING.value, AiStatus.FAILED.value, AiStatus.NOT_CONFIGURED.value,
                                 AiStatus.SKIPPED.value, AiStatus.NO_SPEECH.value})
 STT_LIMITER_NAME = "stt"
-LEASE_KIND = "ai"  # the lease kind of AI units (workers.recovery)
+STT_UPSTREAM = "stt"  # how /metrics names the two AI upstreams
+LLM_UPSTREAM = "llm"
 DEADLINE_MARGIN_S = 2.0  # keep time to record the outcome before the soft limit strikes
 
 
@@ -57,11 +59,11 @@ def _result(call_id: int, status: str, **extra: Any) -> dict[str, Any]:
     return {"callId": call_id, "status": status, **extra}
 
 
-@shared_task(name=TASK_PROCESS_CALL, base=NavaiTask, bind=True)
+@shared_task(name=AI_PROCESS_CALL, base=NavaiTask, bind=True)
 def process_call(self: NavaiTask, call_id: int) -> dict[str, Any]:
     """Start the pipeline for one call, or record why it cannot run."""
-    problem = configuration_problem(self.ctx.settings)
-    clear_queued(self.ctx.redis, [call_id])  # no longer queued: from here its ai_status tells
+    problem = configuration_problem(self.svc.settings)
+    clear_queued(self.svc.redis, [call_id])  # no longer queued: from here its ai_status tells
     with self.session() as session:
         call = lock_call(session, call_id)
         if call is None:
@@ -75,18 +77,18 @@ def process_call(self: NavaiTask, call_id: int) -> dict[str, Any]:
             set_status(session, call_id, AiStatus.SKIPPED, "the call has no recording")
             return _result(call_id, AiStatus.SKIPPED.value)
         set_status(session, call_id, AiStatus.PENDING)
-    next_task = self.app.send_task(TASK_TRANSCRIBE, args=[call_id])
-    return _result(call_id, "queued", taskId=next_task.id)
+    next_task_id = publish_leased(self.svc, AI_TRANSCRIBE, args=[call_id])
+    return _result(call_id, "queued", taskId=next_task_id)
 
 
-@shared_task(name=TASK_TRANSCRIBE, base=NavaiTask, bind=True)
+@shared_task(name=AI_TRANSCRIBE, base=NavaiTask, bind=True)
 def transcribe(self: NavaiTask, call_id: int) -> dict[str, Any]:
     """Speech-to-text of the call's recording; stores the segments, then queues the analysis."""
     return _run_step(self, call_id, lambda deadline: _transcribe(self, call_id, deadline))
 
 
 def _transcribe(task: NavaiTask, call_id: int, deadline: Deadline) -> dict[str, Any]:
-    settings, storage = task.ctx.settings, task.ctx.storage
+    settings, storage = task.svc.settings, task.svc.storage
     with task.session() as session:
         call = set_status(session, call_id, AiStatus.TRANSCRIBING)
         if call is None:
@@ -95,11 +97,11 @@ def _transcribe(task: NavaiTask, call_id: int, deadline: Deadline) -> dict[str, 
         key = call.recording_path
     size = storage.size(key) if key else None
     if key and size is not None:
-        limiter = RateLimiter(task.ctx.redis, STT_LIMITER_NAME, settings.stt_rate_limit)
+        limiter = RateLimiter(task.svc.redis, STT_LIMITER_NAME, settings.stt_rate_limit)
         stt = SttRequest(settings.stt_api_url, settings.stt_language, settings.stt_api_key, settings.stt_timeout_s)
         try:
-            with requests.Session() as http:
-                segments = transcribe_audio(http, stt, Audio(storage, key, size), limiter, deadline)
+            segments = transcribe_audio(keep_alive_session(), stt, Audio(storage, key, size), limiter, deadline,
+                                        UpstreamMeter(task.svc.redis, STT_UPSTREAM))
         except NoSpeech as nothing_said:
             with task.session() as session:
                 set_status(session, call_id, AiStatus.NO_SPEECH, str(nothing_said))
@@ -113,18 +115,18 @@ def _transcribe(task: NavaiTask, call_id: int, deadline: Deadline) -> dict[str, 
             set_status(session, call_id, AiStatus.ANALYZING)
     else:
         raise AiFailure(f"the recording is missing from storage ({key or 'no recording'})")
-    next_task = task.app.send_task(TASK_ANALYZE, args=[call_id])
-    return _result(call_id, AiStatus.ANALYZING.value, taskId=next_task.id)
+    next_task_id = publish_leased(task.svc, AI_ANALYZE, args=[call_id])
+    return _result(call_id, AiStatus.ANALYZING.value, taskId=next_task_id)
 
 
-@shared_task(name=TASK_ANALYZE, base=NavaiTask, bind=True)
+@shared_task(name=AI_ANALYZE, base=NavaiTask, bind=True)
 def analyze(self: NavaiTask, call_id: int) -> dict[str, Any]:
     """Score the transcript against the organization's criteria and store the evaluation."""
     return _run_step(self, call_id, lambda deadline: _analyze(self, call_id, deadline))
 
 
 def _analyze(task: NavaiTask, call_id: int, deadline: Deadline) -> dict[str, Any]:
-    settings = task.ctx.settings
+    settings = task.svc.settings
     with task.session() as session:
         call = set_status(session, call_id, AiStatus.ANALYZING)
         if call is None:
@@ -135,9 +137,9 @@ def _analyze(task: NavaiTask, call_id: int, deadline: Deadline) -> dict[str, Any
         raise AiFailure("there is no transcript to analyze; reprocess the call")
     prompt = build_prompt(source.criteria, source.max_score, source.transcript, settings.stt_language)
     provider_name = settings.ai_provider.strip().lower()
-    limiter = RateLimiter(task.ctx.redis, f"ai:{provider_name}", settings.ai_rate_limit)
-    with requests.Session() as http:
-        evaluation = evaluate(make_provider(settings, http, limiter), prompt, source, deadline)
+    limiter = RateLimiter(task.svc.redis, f"ai:{provider_name}", settings.ai_rate_limit)
+    provider = make_provider(settings, keep_alive_session(), limiter, UpstreamMeter(task.svc.redis, LLM_UPSTREAM))
+    evaluation = evaluate(provider, prompt, source, deadline)
     with task.session() as session:
         replace_evaluation(session, call_id, evaluation, source)
     if settings.delete_audio_after_analysis and key:
@@ -161,14 +163,14 @@ def evaluate(provider: Provider, prompt: Prompt, source: AnalysisInput, deadline
 
 def _delete_audio(task: NavaiTask, key: str) -> None:
     try:
-        task.ctx.storage.delete(key)
+        task.svc.storage.delete(key)
     except Exception as exc:  # the analysis is stored; an object left behind is only space
         log.warning("could not delete %s after analysis: %s", key, exc)
 
 
 def _run_step(task: NavaiTask, call_id: int, step: Callable[[Deadline], dict[str, Any]]) -> dict[str, Any]:
     """Run one pipeline step; record a failure, with its reason, on the call."""
-    settings = task.ctx.settings
+    settings = task.svc.settings
     problem = configuration_problem(settings)
     if problem:
         with task.session() as session:
@@ -192,19 +194,3 @@ def _record_failure(task: NavaiTask, call_id: int, reason: str) -> None:
     log.warning("call %s: %s failed: %s", call_id, task.name, reason)
     with task.session() as session:
         set_status(session, call_id, AiStatus.FAILED, reason)
-
-
-# --- leased units (workers.recovery) ---------------------------------------------------------------
-# One unit per call and step: a step whose worker dies (or that is killed by the hard time limit)
-# is published again by the recovery sweeper; given up, the call is `failed` with the reason.
-
-def _abandon_step(ctx: Any, app: Any, spec: Any, message: str) -> None:
-    from shared.db import session_scope
-
-    with session_scope(ctx.session_factory) as session:
-        set_status(session, int(spec.args[0]), AiStatus.FAILED, f"{spec.task}: {message}")
-
-
-for _name in (TASK_PROCESS_CALL, TASK_TRANSCRIBE, TASK_ANALYZE):
-    lease_task(_name, kind=LEASE_KIND, abandon=_abandon_step,
-               unit_of=lambda call_id, _step=_name.split(".")[1]: f"{call_id}:{_step}")

@@ -13,14 +13,15 @@ from typing import Any
 
 import requests
 
-from shared.server_budget import RATE_LIMITED, RateLimitWait, ServerBudget
+from workers.ratelimit.budget import RATE_LIMITED, RateLimitWait, ServerBudget
+from shared.hemis.names import EMPLOYEES, STUDENTS
+from shared.metrics import UpstreamMeter
+from shared.services import Services
 from shared.settings import Settings
 from workers.hemis.envelope import Page, error_text, parse_list_page
-from workers.upstream_http import RETRY_STATUSES, RetryPolicy, UpstreamRejected, request_with_retries
+from workers.upstream.http import RETRY_STATUSES, RetryPolicy, UpstreamRejected, keep_alive_session, request_with_retries
 
-STUDENTS = "students"
-EMPLOYEES = "employees"
-KINDS = (STUDENTS, EMPLOYEES)
+UPSTREAM_NAME = "hemis"
 RATE_LIMITER_NAME = "hemis"  # the budget's name in Redis: one per deployment, as HEMIS counts per token
 RETRIED_HERE = RETRY_STATUSES - {RATE_LIMITED}
 REJECTING_STATUSES = frozenset({401, 403, 404})
@@ -46,7 +47,16 @@ class HemisClient:
     verify: bool | str = True
     http: requests.Session | None = None
     sleep: Callable[[float], None] | None = None
+    meter: UpstreamMeter | None = None
     _pause_s: float = field(default=0.0, init=False, repr=False)  # the pause the last answer imposed
+
+    @classmethod
+    def for_deployment(cls, svc: Services) -> "HemisClient":
+        """The deployment's HEMIS, on this thread's keep-alive session and the deployment's shared budget
+        (one per deployment, as HEMIS counts per token), with HEMIS_RATE_LIMIT as our own cap."""
+        budget = ServerBudget(svc.redis, RATE_LIMITER_NAME, svc.settings.hemis_rate_limit)
+        return cls.from_settings(svc.settings, budget, http=keep_alive_session(),
+                                 meter=UpstreamMeter(svc.redis, UPSTREAM_NAME))
 
     @classmethod
     def from_settings(cls, settings: Settings, budget: ServerBudget | None, **kwargs: Any) -> "HemisClient":
@@ -68,7 +78,7 @@ class HemisClient:
         extra: dict[str, Any] = {"sleep": self.sleep} if self.sleep else {}
         response = request_with_retries(
             http, "GET", list_url(self.base_url, _LIST_PATHS[kind]), policy=self.policy, limiter=self.budget,
-            describe=what, upstream="hemis", params=params, verify=self.verify, headers=self._headers(),
+            describe=what, meter=self.meter, params=params, verify=self.verify, headers=self._headers(),
             retry_statuses=RETRIED_HERE, on_response=self._observe, **extra)
         try:
             if response.status_code == RATE_LIMITED:

@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from workers.upstream_http import UpstreamError
+from workers.upstream.http import UpstreamError
 
 BODY_EXCERPT_CHARS = 120
 

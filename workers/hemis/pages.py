@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from shared.models import utcnow
-from workers.hemis.client import STUDENTS
+from shared.hemis.names import STUDENTS
 from workers.hemis.envelope import Page
 from workers.hemis.mapping import UnusableItem, employee_row, record_key, student_row
 from workers.hemis.upsert import upsert_rows

@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from shared.models import Employee, Student
-from workers.hemis.client import STUDENTS
+from shared.hemis.names import STUDENTS
 from workers.hemis.mapping import ALWAYS_WRITTEN
 from workers.hemis.pg_upsert import upsert_page
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import redis
 
-from shared.inflight import LeaseStore
+from shared.leases.store import LeaseStore
 
 log = logging.getLogger("workers.recovery")
 

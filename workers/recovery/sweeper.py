@@ -9,8 +9,9 @@ countdown) when
   empty (the message itself was lost);
 - a worker received it but has not started it RECOVERY_QUEUED_GRACE_S after it was due (the worker
   lost it with its broker connection, or is too busy): the copy it holds is fenced.
-After RECOVERY_MAX_ATTEMPTS it is given up: the feature records the unit as failed.
-Then the run checks of `workers.recovery.runs` run (completion, Redis state lost, stuck AI calls).
+After RECOVERY_MAX_ATTEMPTS it is given up: the feature's abandon handler records the unit as
+failed. Then the features' run checks run (completion, Redis state lost, stuck AI calls); see
+`workers.recovery.plan`.
 """
 
 from __future__ import annotations
@@ -19,13 +20,12 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-from celery import Celery
 from celery.utils import uuid
 
-from shared.inflight import QUEUED, RUNNING, Lease, LeaseStore
-from workers.context import WorkerContext
-from workers.recovery.publishing import RECOVERY_PRIORITY
-from workers.recovery.registry import leased_task
+from shared.catalog import RECOVERY_PRIORITY
+from shared.leases.store import QUEUED, RUNNING, Lease, LeaseStore, RepublishSpec
+from shared.services import Services
+from workers.recovery.plan import RecoveryPlan
 
 log = logging.getLogger("workers.recovery")
 
@@ -40,32 +40,30 @@ class SweepReport:
         return {"republished": self.republished, "abandoned": self.abandoned, "runs": self.runs}
 
 
-def sweep(ctx: WorkerContext, app: Celery) -> SweepReport:
-    from workers.recovery.runs import check_runs
-
+def sweep(svc: Services, plan: RecoveryPlan) -> SweepReport:
     report = SweepReport()
-    store = ctx.leases
+    store = svc.leases
     for holder in store.holders():
         if not store.is_alive(holder):
-            hand_back(ctx, app, holder, report, reason=f"its worker {holder} is gone")
+            hand_back(svc, plan, holder, report, reason=f"its worker {holder} is gone")
     now = time.time()
     for kind in store.kinds():
-        _sweep_overdue(ctx, app, store, kind, now, report)
-    report.runs = check_runs(ctx, app)
+        _sweep_overdue(svc, plan, store, kind, now, report)
+    report.runs = plan.check_runs(svc)
     return report
 
 
-def hand_back(ctx: WorkerContext, app: Celery, holder: str, report: SweepReport, *, reason: str) -> None:
+def hand_back(svc: Services, plan: RecoveryPlan, holder: str, report: SweepReport, *, reason: str) -> None:
     """Publish again every unit `holder` holds or runs (it died, or is shutting down)."""
-    store = ctx.leases
+    store = svc.leases
     for kind, unit in store.held_by(holder):
         lease = store.get(kind, unit)
         if lease is not None and lease.holder == holder:
-            republish(ctx, app, lease, report, reason=reason)
+            republish(svc, plan, lease, report, reason=reason)
     store.forget_holder_if_idle(holder)
 
 
-def _sweep_overdue(ctx: WorkerContext, app: Celery, store: LeaseStore, kind: str, now: float,
+def _sweep_overdue(svc: Services, plan: RecoveryPlan, store: LeaseStore, kind: str, now: float,
                    report: SweepReport) -> None:
     waiting: list[str] = []
     backlog: dict[str, int] = {}
@@ -75,48 +73,47 @@ def _sweep_overdue(ctx: WorkerContext, app: Celery, store: LeaseStore, kind: str
             store.forget_deadline(kind, unit)
             continue
         if lease.state == RUNNING:
-            republish(ctx, app, lease, report, reason="its heartbeat stopped")
+            republish(svc, plan, lease, report, reason="its heartbeat stopped")
         elif lease.state == QUEUED:
             spec = store.spec(kind, unit)
             queue = spec.queue if spec else ""
             if queue not in backlog:
                 backlog[queue] = store.queue_backlog(queue) if queue else 0
             if backlog[queue] == 0:
-                republish(ctx, app, lease, report, reason="its message was never taken")
+                republish(svc, plan, lease, report, reason="its message was never taken")
             else:
                 waiting.append(unit)  # behind a backlog: look again one grace period later
         else:  # HELD past its due time (+ grace): the worker lost it (e.g. its broker connection
             # dropped) or is too busy to start it; the copy it holds is fenced if it ever starts
-            republish(ctx, app, lease, report, reason="its worker held it past its due time")
+            republish(svc, plan, lease, report, reason="its worker held it past its due time")
     store.look_again_at(kind, waiting, now + store.queued_grace_s)
 
 
-def republish(ctx: WorkerContext, app: Celery, lease: Lease, report: SweepReport, *, reason: str) -> None:
-    store = ctx.leases
+def republish(svc: Services, plan: RecoveryPlan, lease: Lease, report: SweepReport, *, reason: str) -> None:
+    store = svc.leases
     spec = store.spec(lease.kind, lease.unit)
     label = f"{lease.kind} {lease.unit}"
     if spec is None:
         store.drop(lease.kind, lease.unit)
         return
-    if lease.attempts >= ctx.settings.recovery_max_attempts:
-        _abandon(ctx, app, lease, spec, reason)
+    if lease.attempts >= svc.settings.recovery_max_attempts:
+        _abandon(svc, plan, lease, spec, reason)
         report.abandoned.append(label)
         return
     token = uuid()
     if store.take_over(lease.kind, lease.unit, lease.token, token) is None:
         return  # another sweeper was first, or the unit just ended
     countdown = max(0.0, lease.eta - time.time()) if lease.eta else None
-    app.send_task(spec.task, args=spec.args, kwargs=spec.kwargs, task_id=token, countdown=countdown or None,
-                  queue=spec.queue, priority=RECOVERY_PRIORITY, chain=spec.chain or None)
+    # The lease already names the new token (take_over): this publish only sends the message.
+    svc.celery.send_task(spec.task, args=spec.args, kwargs=spec.kwargs, task_id=token, countdown=countdown or None,
+                         queue=spec.queue, priority=RECOVERY_PRIORITY)
     log.warning("[RECOVERY] %s published again (attempt %s): %s", label, lease.attempts + 1, reason)
     report.republished.append(label)
 
 
-def _abandon(ctx: WorkerContext, app: Celery, lease: Lease, spec: object, reason: str) -> None:
+def _abandon(svc: Services, plan: RecoveryPlan, lease: Lease, spec: RepublishSpec, reason: str) -> None:
     message = (f"given up after {lease.attempts} recoveries ({reason}); the task kept dying "
                "(worker lost or hard time limit)")
     log.error("[RECOVERY] %s %s: %s", lease.kind, lease.unit, message)
-    entry = leased_task(spec.task)  # type: ignore[attr-defined]
-    ctx.leases.drop(lease.kind, lease.unit)
-    if entry is not None and entry.abandon is not None:
-        entry.abandon(ctx, app, spec, message)  # type: ignore[arg-type]
+    svc.leases.drop(lease.kind, lease.unit)
+    plan.give_up(svc, spec, message)

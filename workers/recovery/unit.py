@@ -11,45 +11,53 @@ import logging
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import redis
 from celery.exceptions import Retry
 
-from shared.inflight import PREFIX, LeaseStore
+from shared import keys
+from shared.catalog import RECOVERY_PRIORITY, RECOVERY_SWEEP
+from shared.leases.store import LeaseStore
+from shared.services import Services
+from shared.units import is_leased, unit_of
 from workers.recovery.heartbeats import HEARTBEATS
-from workers.recovery.publishing import RECOVERY_PRIORITY
-from workers.recovery.registry import leased_task
 
-if TYPE_CHECKING:
-    from workers.base import NavaiTask
+
+
+class RunningTask(Protocol):
+    """The task a worker is running (`workers.base.NavaiTask`), as far as its lease is concerned."""
+
+    name: str
+    request: Any
+    app: Any
+
+    @property
+    def svc(self) -> Services: ...
 
 log = logging.getLogger("workers.recovery")
 
-SWEEP_TASK = "recovery.sweep"
-SWEEP_DUE_KEY = f"{PREFIX}sweep-due"
 
-
-def run_leased(task: "NavaiTask", args: tuple[Any, ...], kwargs: dict[str, Any], body: Callable[[], Any]) -> Any:
+def run_leased(task: RunningTask, args: tuple[Any, ...], kwargs: dict[str, Any], body: Callable[[], Any]) -> Any:
     """Run `body` as the unit this message holds; skip it when another message owns the unit."""
-    entry = leased_task(task.name)
-    if entry is None:
+    if not is_leased(task.name):
         return body()
-    store: LeaseStore = task.ctx.leases
-    unit, token = entry.unit(args, kwargs), str(task.request.id)
-    verdict = store.claim(entry.kind, unit, token, str(task.request.hostname or ""))
+    store: LeaseStore = task.svc.leases
+    leased, token = unit_of(task.name, args, kwargs), str(task.request.id)
+    kind, unit = leased.kind, leased.name
+    verdict = store.claim(kind, unit, token, str(task.request.hostname or ""))
     if verdict == "stale":
-        log.info("%s %s: superseded by a newer message of the unit; not run", entry.kind, unit)
+        log.info("%s %s: superseded by a newer message of the unit; not run", kind, unit)
         return {"unit": unit, "skipped": "superseded"}
-    with HEARTBEATS.beating(store, entry.kind, unit, token) if verdict == "ok" else nullcontext():
+    with HEARTBEATS.beating(store, kind, unit, token) if verdict == "ok" else nullcontext():
         try:
             result = body()
         except Retry:
-            raise  # the retry message leased the unit again under the same token
+            raise  # NavaiTask.retry leased the unit again, under the same token, for the retry message
         except BaseException:
-            store.release(entry.kind, unit, token)
+            store.release(kind, unit, token)
             raise
-    store.release(entry.kind, unit, token)
+    store.release(kind, unit, token)
     maybe_sweep(task)
     return result
 
@@ -69,14 +77,14 @@ class _LocalSweepClock:
         return True
 
 
-def maybe_sweep(task: "NavaiTask") -> None:
+def maybe_sweep(task: RunningTask) -> None:
     """Tasks drive the sweeper too (not only beat): at most one sweep per interval, cluster-wide."""
-    interval_s = task.ctx.settings.recovery_sweep_interval_s
+    interval_s = task.svc.settings.recovery_sweep_interval_s
     if not _LocalSweepClock.due(interval_s):
         return
     interval_ms = int(interval_s * 1000)
     try:
-        if task.ctx.redis.set(SWEEP_DUE_KEY, "1", nx=True, px=interval_ms):
-            task.app.send_task(SWEEP_TASK, priority=RECOVERY_PRIORITY)
+        if task.svc.redis.set(keys.SWEEP_DUE, "1", nx=True, px=interval_ms):
+            task.app.send_task(RECOVERY_SWEEP, priority=RECOVERY_PRIORITY)
     except redis.RedisError as exc:  # the unit is done; the next task or beat sweeps
         log.warning("could not trigger a recovery sweep: %s", exc)

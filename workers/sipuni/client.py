@@ -18,12 +18,13 @@ from typing import Any
 import requests
 import urllib3
 
-from shared.ratelimit import RateLimiter
+from shared.metrics import UpstreamMeter
+from shared.sipuni.names import format_sipuni_day
+from workers.ratelimit.slots import RateLimiter
 from workers.sipuni.csv_parser import BAD_HASH_MARKER, HTML_SNIFF_BYTES, check_not_error_page, CsvFormatError
 from workers.sipuni.signing import signed
-from workers.upstream_http import RetryPolicy, UpstreamRejected, UpstreamUnavailable, request_with_retries
+from workers.upstream.http import RetryPolicy, UpstreamRejected, UpstreamUnavailable, request_with_retries
 
-DATE_FORMAT = "%d.%m.%Y"
 DOWNLOAD_CHUNK_BYTES = 64 * 1024
 EXPORT_ORDER_NEWEST_FIRST = "desc"
 MAGIC_BYTES_NEEDED = 12  # "RIFF" + 4 size bytes + "WAVE"
@@ -89,7 +90,8 @@ def raise_if_bad_hash(head: bytes, response: requests.Response) -> None:
 
 class SipuniClient:
     def __init__(self, base_url: str, user: str, secret: str, *, http: requests.Session | None = None,
-                 limiter: RateLimiter | None = None, policy: RetryPolicy = RetryPolicy()) -> None:
+                 limiter: RateLimiter | None = None, policy: RetryPolicy = RetryPolicy(),
+                 meter: UpstreamMeter | None = None) -> None:
         if not user or not secret:
             raise UpstreamRejected("no Sipuni account configured: set the organization's sipuni_user/"
                                    "sipuni_secret or SIPUNI_USER/SIPUNI_SECRET")
@@ -99,12 +101,13 @@ class SipuniClient:
         self._http = _SignatureAwareHttp(http or requests.Session())
         self._limiter = limiter
         self._policy = policy
+        self._meter = meter
 
     def _post(self, endpoint: str, params: dict[str, str], *, stream: bool = False) -> requests.Response:
         body = signed({**params, "user": self.user}, self._secret)
         return request_with_retries(self._http, "POST", f"{self.base_url}/{endpoint}",  # type: ignore[arg-type]
                                     policy=self._policy, limiter=self._limiter, data=body, stream=stream,
-                                    describe=f"Sipuni {endpoint}", upstream="sipuni")
+                                    describe=f"Sipuni {endpoint}", meter=self._meter)
 
     # --- exports ---------------------------------------------------------------------------------
 
@@ -116,7 +119,7 @@ class SipuniClient:
 
     def export_to(self, destination: Path, date_from: date, date_to: date) -> None:
         """Every call between the two dates (inclusive, the account's local dates)."""
-        params = {**EXPORT_DEFAULTS, "from": date_from.strftime(DATE_FORMAT), "to": date_to.strftime(DATE_FORMAT)}
+        params = {**EXPORT_DEFAULTS, "from": format_sipuni_day(date_from), "to": format_sipuni_day(date_to)}
         self._download_export("statistic/export", params, destination)
 
     def _download_export(self, endpoint: str, params: dict[str, str], destination: Path) -> None:

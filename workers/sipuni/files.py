@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from shared.sipuni import partial_dir
+from shared.sipuni.names import partial_dir
 
 PARTIAL_SUFFIX = ".part"
 

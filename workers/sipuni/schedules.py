@@ -23,15 +23,15 @@ from celery import shared_task
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from shared import catalog
 from shared.models import Organization, RunStatus, SyncRun, utcnow
 from shared.schedules import cron_problem, next_due_utc, time_zone_problem
-from shared.sipuni import KIND_STEP2
-from shared.sipuni_runs import TRIGGERED_BY_SCHEDULE, ExportWindow, RunInProgress, RunServices, start_chain
+from shared.sipuni.names import KIND_STEP2, format_sipuni_day
+from shared.sipuni.start import TRIGGERED_BY_SCHEDULE, ExportWindow, RunInProgress, start_chain
 from workers.base import NavaiTask
 
 log = logging.getLogger("navai.sipuni.schedule")
 
-DATE_FORMAT = "%d.%m.%Y"
 SCHEDULED_EXPORT_LIMIT = 200_000  # unused by a windowed export; the chain's step 1 takes one
 
 
@@ -42,15 +42,14 @@ class DueSync:
     was_due_at: datetime | None  # None: the schedule was never seen, only its first due time is set
 
 
-@shared_task(name="sipuni.scheduled_syncs", base=NavaiTask, bind=True)
+@shared_task(name=catalog.SIPUNI_SCHEDULED_SYNCS, base=NavaiTask, bind=True)
 def scheduled_syncs(self: NavaiTask) -> dict[str, Any]:
     """Beat's entry: start the syncs that are due now."""
     now = utcnow()
     started, skipped = [], []
     with self.session() as session:
         due = claim_due(session, now)
-    svc = RunServices(session_factory=self.ctx.session_factory, redis=self.ctx.redis, progress=self.ctx.progress,
-                      celery=self.app)
+    svc = self.svc
     for item in due:
         if item.was_due_at is None:
             continue
@@ -109,4 +108,4 @@ def sync_window(session: Session, organization_id: int, time_zone: str, now: dat
             SyncRun.organization_id == organization_id, SyncRun.kind == KIND_STEP2,
             SyncRun.triggered_by == TRIGGERED_BY_SCHEDULE, SyncRun.status == RunStatus.COMPLETED.value))
     first: date = last_success.astimezone(zone).date() if last_success else today - timedelta(days=1)
-    return ExportWindow(min(first, today).strftime(DATE_FORMAT), today.strftime(DATE_FORMAT))
+    return ExportWindow(format_sipuni_day(min(first, today)), format_sipuni_day(today))

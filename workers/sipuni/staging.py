@@ -14,13 +14,9 @@ from collections.abc import Iterable
 
 import redis
 
-from shared.redis_client import KEY_PREFIX
+from shared.keys import staged_rows as _key
 
 STAGED_ROWS_TTL_S = 3 * 24 * 3600  # longer than any run, so a slow run never loses its rows
-
-
-def _key(run_id: str) -> str:
-    return f"{KEY_PREFIX}sipuni:step2:rows:{run_id}"
 
 
 class RowStaging:

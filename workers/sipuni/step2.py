@@ -17,12 +17,12 @@ from sqlalchemy.orm import Session
 
 from shared.models import Call
 from shared.models.calls import AI_PENDING
-from shared.sipuni import recording_key
+from shared.sipuni.names import recording_key
 from shared.storage import Storage
 from workers.sipuni import files
 from workers.sipuni.client import SipuniClient
 from workers.sipuni.csv_parser import SipuniCall, is_valid_record_id
-from workers.sipuni.runstate import (
+from workers.sipuni.tally import (
     PROCESSED, SKIP_ALREADY_EXISTS, SKIP_EMPLOYEE_NOT_FOUND, SKIP_INVALID_ROW, SKIP_NO_RECORDING, SKIPPED, Outcome,
 )
 from workers.sipuni.store import call_values, find_employee_id, insert_call

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from shared.models import Call, Organization
-from tests.hemis_support import only_these_workers_on_hemis
+from tests.support.hemis import only_these_workers_on_hemis
 from tests.support.calls import make_call
 from tests.support.sipuni import give_sipuni_account, sipuni, sipuni_org  # noqa: F401 (fixtures)
 
@@ -29,7 +29,7 @@ def test_one_step1_per_organization_at_a_time(client, auth_headers, sipuni_admin
 
 
 def test_a_finished_step1_frees_its_organization(client, auth_headers, sipuni_admin, db):
-    from shared.runs import finish_run
+    from shared.runs.record import finish_run
 
     headers = auth_headers(user=sipuni_admin)
     first = client.post("/sipuni/step1-fetch-csv?limit=10", headers=headers).get_json()
@@ -47,7 +47,9 @@ def test_a_window_longer_than_sipuni_max_window_days_is_400(path, client, auth_h
     assert client.post(f"{path}?from=01.01.2024&to=31.12.2024", headers=headers).status_code in (202, 404)
 
 
-def test_reprocessing_skips_calls_already_queued_and_says_how_many(client, auth_headers, make_user, db, settings):
+def test_reprocessing_skips_calls_already_queued_and_says_how_many(app_without_workers, client, auth_headers, make_user,
+                                                                  db, settings):
+    # The calls must stay queued: no worker may take them (the session's worker would, and clear the marks).
     admin = make_user("ADMIN")
     calls = [make_call(db, settings, admin.organization_id, ai_status="pending") for _ in range(3)]
     running = make_call(db, settings, admin.organization_id, ai_status="transcribing")

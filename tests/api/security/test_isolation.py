@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from shared.models import SyncRun
-from shared.runs import create_run, new_run_id
+from shared.runs.record import create_run, new_run_id
 from tests.support.calls import make_call
 
 

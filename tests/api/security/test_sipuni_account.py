@@ -3,15 +3,14 @@ missing account, and the worker's account lookup refuses as well; nothing is fet
 
 from __future__ import annotations
 
-from dataclasses import replace
 
 import pytest
 from sqlalchemy import func, select
 
 from shared.db import make_session_factory, session_scope
 from shared.models import Organization, SyncRun
-from shared.sipuni import csv_path
-from shared.sipuni_account import AccountMissing, SipuniAccount
+from shared.sipuni.names import csv_path
+from shared.sipuni.account import AccountMissing, SipuniAccount
 from tests.support.sipuni import give_sipuni_account
 from workers.sipuni.accounts import AccountCache
 
@@ -59,7 +58,7 @@ def test_the_worker_refuses_the_deployments_account_for_a_second_organization(db
     first, second = Organization(name="first"), Organization(name="second")
     db.add_all([first, second])
     db.commit()
-    deployment = replace(settings, sipuni_user="0100", sipuni_secret="deploy-secret")
+    deployment = settings.replace(sipuni_user="0100", sipuni_secret="deploy-secret")
     with pytest.raises(AccountMissing, match=f"Organization {second.id} has no Sipuni account"):
         AccountCache().account(second.id, deployment, lambda: session_scope(factory))
     second.sipuni_user, second.sipuni_secret = "0200", "own-secret"

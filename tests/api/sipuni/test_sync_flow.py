@@ -10,9 +10,9 @@ from pathlib import Path
 from sqlalchemy import select
 
 from shared.models import Call, User
-from shared.sipuni import csv_path, partial_dir
+from shared.sipuni.names import csv_path, partial_dir
 from tests.support.sipuni import expected_outcomes, wait_for_run
-from workers.sipuni.tasks import FAN_OUT_CHUNK_CALLS
+from workers.sipuni.plan import FAN_OUT_CHUNK_CALLS
 
 REASONS = ("employee_not_found", "already_exists", "no_recording", "invalid_row")
 

@@ -16,6 +16,7 @@ from celery import Celery
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from shared.leases.publish import publish_leased
 from shared.models import Call
 from shared.settings import Settings
 from simulators.ai import AiSimulator
@@ -95,4 +96,4 @@ def wait_for_calls(engine: Engine, call_ids: Sequence[int], statuses: frozenset[
 def process(celery_app: Celery, *call_ids: int) -> None:
     """What the Sipuni sync does after storing a call."""
     for call_id in call_ids:
-        celery_app.send_task("ai.process_call", args=[call_id])
+        publish_leased(celery_app.navai_services, "ai.process_call", args=[call_id])

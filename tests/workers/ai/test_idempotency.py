@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import time
 
-from celery.utils import uuid
 from sqlalchemy import func, select
 
+from shared.leases.publish import publish_leased
 from shared.models import CallScore, TranscriptSegment, Violation
 from tests.support.calls import make_call, make_criteria
 from tests.workers.ai.conftest import process, wait_for_calls
@@ -34,9 +34,10 @@ def test_duplicate_deliveries_of_the_same_tasks_do_not_duplicate_results(db, eng
 
     # Both analyses run at once on the two pool processes, as a redelivery racing the original would
     # (a redelivery keeps its task id; a second *publish* of the unit would supersede the first).
-    analysis_id = uuid()
-    analyses = [celery_app.send_task("ai.analyze", args=[call.id], task_id=analysis_id) for _ in range(2)]
-    transcription = celery_app.send_task("ai.transcribe", args=[call.id])
+    analysis_id = publish_leased(celery_app.navai_services, "ai.analyze", args=[call.id])
+    analyses = [celery_app.AsyncResult(analysis_id),  # and the same message delivered again:
+                celery_app.send_task("ai.analyze", args=[call.id], task_id=analysis_id)]
+    transcription = celery_app.AsyncResult(publish_leased(celery_app.navai_services, "ai.transcribe", args=[call.id]))
     results = [analyses[0].get(timeout=TASK_WAIT_S)] * 2  # one task id: one result for both copies
     _wait_for_log(worker, f"ai.analyze[{analysis_id}] succeeded", times=2)
     chained = celery_app.AsyncResult(transcription.get(timeout=TASK_WAIT_S)["taskId"]).get(timeout=TASK_WAIT_S)
@@ -55,7 +56,8 @@ def test_process_call_sent_again_for_a_done_call_does_nothing(db, engine, settin
     process(celery_app, call.id)
     assert wait_for_calls(engine, [call.id])[call.id].ai_status == "done"
 
-    again = celery_app.send_task("ai.process_call", args=[call.id]).get(timeout=TASK_WAIT_S)
+    again_id = publish_leased(celery_app.navai_services, "ai.process_call", args=[call.id])
+    again = celery_app.AsyncResult(again_id).get(timeout=TASK_WAIT_S)
 
     assert again["status"] == "done" and "reprocess" in again["note"]
     assert len(sim.requests("stt")) == 1 and len(sim.requests("openai")) == 1

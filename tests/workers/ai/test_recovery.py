@@ -10,9 +10,15 @@ from pathlib import Path
 
 from sqlalchemy import func, select, update
 
+from shared.leases.publish import publish_leased
 from shared.models import Call, TranscriptSegment, utcnow
 from tests.support.calls import make_call, make_criteria
-from tests.support.recovery import RECOVERY_BOUND_S, lease_store, seconds_until_taken_over, wait_for_held
+from tests.support.recovery import (
+    RECOVERY_BOUND_S,
+    lease_store,
+    seconds_until_taken_over,
+    wait_for_held,
+)
 from tests.workers.ai.conftest import process, wait_for_calls
 
 STT_LATENCY_S = 1.5  # a transcription long enough for the kill to land in it (the test STT timeout is 2 s)
@@ -59,7 +65,7 @@ def test_a_worker_killed_while_holding_a_countdown(db, engine, settings, make_us
     store = lease_store(settings)
     beat()
     holder = ai_worker(ai_settings("gemini"))
-    celery_app.send_task("ai.process_call", args=[call.id], countdown=COUNTDOWN_S)
+    publish_leased(celery_app.navai_services, "ai.process_call", args=[call.id], countdown=COUNTDOWN_S)
     held = _wait_for_unit(store, holder.name, f"{call.id}:process_call")
     ai_worker(ai_settings("gemini"))
     holder.kill_hard()

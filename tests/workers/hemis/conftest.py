@@ -6,7 +6,7 @@ import pytest
 
 from shared.settings import Settings
 from simulators.hemis.control import SimulatorControl
-from tests.hemis_support import simulator_for
+from tests.support.hemis import simulator_for
 
 
 @pytest.fixture

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import select
 
 from celeryconfig import beat_schedule, build_config
-from shared.hemis_runs import run_lock
+from shared.hemis.start import run_lock
 from shared.models import SyncRun
 from shared.settings import ConfigError
-from tests.hemis_support import hemis_settings, wait_for_run
+from tests.support.hemis import hemis_settings, wait_for_run
 from tests.support.workers import PROJECT_ROOT
 
 BEAT_EXIT_WAIT_S = 60

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from shared.models import Student
-from tests.hemis_support import assert_matches_simulator, hemis_settings, only_these_workers_on_hemis, wait_for_run
+from tests.support.hemis import assert_matches_simulator, hemis_settings, only_these_workers_on_hemis, wait_for_run
 
 SEED = 3
 STUDENTS = 600  # 12 pages of 50

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from shared.models import Employee, Student
-from tests.hemis_support import assert_matches_simulator, wait_for_run
+from tests.support.hemis import assert_matches_simulator, wait_for_run
 
 STUDENTS = 2_345
 EMPLOYEE_ROWS = 130

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from simulators.hemis.control import max_requests_in_any_window
-from tests.hemis_support import hemis_settings, only_these_workers_on_hemis, wait_for_run
+from tests.support.hemis import hemis_settings, only_these_workers_on_hemis, wait_for_run
 
 RATE_PER_S = 4
 

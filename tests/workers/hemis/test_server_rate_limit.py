@@ -8,7 +8,7 @@ import time
 from sqlalchemy import func, select
 
 from shared.models import Student, SyncRun
-from tests.hemis_support import FINISHED, assert_matches_simulator, hemis_settings, only_these_workers_on_hemis
+from tests.support.hemis import FINISHED, assert_matches_simulator, hemis_settings, only_these_workers_on_hemis
 
 LIMIT = 20
 WINDOW_S = 10

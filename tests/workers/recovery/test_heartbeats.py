@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from shared.inflight import LeaseStore, RepublishSpec
+from shared.leases.store import LeaseStore, RepublishSpec
 from workers.recovery.heartbeats import Heartbeats
 
 LEASE_S = 0.6  # renewed every 0.2 s

@@ -8,15 +8,15 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
-from shared.inflight import RepublishSpec
-from shared.locks import RunLock
+from shared.leases.store import RepublishSpec
+from shared.runs.locks import RunLock
 from shared.models import Call, SyncRun, utcnow
-from shared.progress import ProgressStore
-from shared.runs import create_run, new_run_id
-from shared.sipuni import KIND_STEP2, step2_scope
+from shared.runs.progress import ProgressStore
+from shared.runs.record import create_run, new_run_id
+from shared.sipuni.names import KIND_STEP2, step2_scope
 from tests.support.calls import make_call
 from tests.support.recovery import lease_store
-from workers.recovery.runs import NEVER_QUEUED_MESSAGE
+from workers.sipuni.recovery import NEVER_QUEUED_MESSAGE
 
 WAIT_S = 30.0
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 
 import pytest
 from sqlalchemy.orm import Session
@@ -51,7 +50,7 @@ def test_the_organizations_own_account_wins_and_is_remembered_until_the_ttl(db, 
 
 def test_an_organization_without_an_account_falls_back_to_the_deployments(db, settings, open_session):
     organization = _org(db)
-    deployment = replace(settings, sipuni_user="0100", sipuni_secret="deploy-secret")
+    deployment = settings.replace(sipuni_user="0100", sipuni_secret="deploy-secret")
     assert AccountCache().account(organization.id, deployment, open_session) == SipuniAccount("0100", "deploy-secret")
 
 

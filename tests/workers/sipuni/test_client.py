@@ -9,7 +9,7 @@ import pytest
 from simulators.sipuni import audio
 from workers.sipuni.client import SipuniAuthError, SipuniClient
 from workers.sipuni.csv_parser import call_from_row, iter_file
-from workers.upstream_http import RetryPolicy, UpstreamRejected, UpstreamUnavailable
+from workers.upstream.http import RetryPolicy, UpstreamRejected, UpstreamUnavailable
 
 FAST = RetryPolicy(attempts=3, base_delay_s=0.01, max_delay_s=0.05, connect_timeout_s=2, read_timeout_s=5)
 

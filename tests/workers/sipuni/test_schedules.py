@@ -8,15 +8,14 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from shared.locks import RunLock
+from shared.runs.locks import RunLock
 from shared.models import Call, CallLogEntry, SyncRun
-from shared.sipuni import step2_scope
+from shared.sipuni.names import step2_scope
 from tests.support.sipuni import expected_outcomes, wait_for_run
 from tests.support.workers import PROJECT_ROOT
 from workers.sipuni.schedules import claim_due, sync_window
@@ -78,7 +77,7 @@ def test_a_schedule_set_through_the_api_starts_a_sync_with_beat_running(
     local_now = datetime.now(ZoneInfo(TZ)).replace(tzinfo=None, microsecond=0)
     sipuni.reset(calls=40, seed=5, newest_local=(local_now - timedelta(minutes=1)).isoformat())
     truth = sipuni.calls()
-    beat = _start_beat(replace(settings, sync_schedule_tick_s=BEAT_TICK_S), tmp_path)
+    beat = _start_beat(settings.replace(sync_schedule_tick_s=BEAT_TICK_S), tmp_path)
     try:
         # Beat is already running: the schedule set now must be picked up without a restart.
         response = client.patch("/settings", json={"syncSchedule": "* * * * *", "timeZone": TZ}, headers=headers)

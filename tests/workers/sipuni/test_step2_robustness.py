@@ -6,15 +6,20 @@ from __future__ import annotations
 import time
 from collections import Counter
 
-from celery.utils import uuid
 from sqlalchemy import func, select
 
+from shared.leases.publish import publish_leased
 from shared.models import Call
-from shared.progress import ProgressStore
 from shared.redis_client import make_redis
-from shared.runs import create_run, new_run_id
-from shared.sipuni import KIND_STEP2, csv_path, partial_dir, recordings_dir
-from tests.support.recovery import RECOVERY_BOUND_S, lease_store, seconds_until_taken_over, wait_for_held
+from shared.runs.progress import ProgressStore
+from shared.runs.record import create_run, new_run_id
+from shared.sipuni.names import KIND_STEP2, csv_path, partial_dir, recordings_dir
+from tests.support.recovery import (
+    RECOVERY_BOUND_S,
+    lease_store,
+    seconds_until_taken_over,
+    wait_for_held,
+)
 from tests.support.sipuni import expected_outcomes, wait_for_run
 from workers.sipuni.csv_parser import iter_file
 from workers.sipuni.staging import RowStaging
@@ -57,9 +62,12 @@ def test_two_workers_racing_on_the_same_calls_store_each_once(
     RowStaging(make_redis(settings.redis_url)).stage(run_id, [(row["ID записи"], row) for row in rows])
     # The same message twice (a redelivery keeps its task id; publishing the call again would
     # supersede the first copy, which would then not run at all).
-    results = [celery_app.send_task("recordings.process_call", args=[run_id, organization.id, row["ID записи"], None],
-                                     ignore_result=False, task_id=task_id)
-               for row, task_id in ((row, uuid()) for row in rows) for _ in range(2)]
+    results = []
+    for row in rows:
+        args = [run_id, organization.id, row["ID записи"], None]
+        task_id = publish_leased(celery_app.navai_services, "recordings.process_call", args=args, ignore_result=False)
+        results += [celery_app.AsyncResult(task_id),
+                    celery_app.send_task("recordings.process_call", args=args, ignore_result=False, task_id=task_id)]
     run = wait_for_run(client, headers, run_id)
     for result in results:
         result.get(timeout=TASKS_WAIT_S)

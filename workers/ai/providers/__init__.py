@@ -10,13 +10,14 @@ from typing import Protocol
 
 import requests
 
-from shared.ratelimit import RateLimiter
+from shared.metrics import UpstreamMeter
 from shared.settings import Settings
+from workers.ratelimit.slots import RateLimiter
 from workers.ai.config import PROVIDER_GEMINI, PROVIDER_OPENAI, model_name
 from workers.ai.errors import AiFailure, body_excerpt
-from workers.ai.limits import Deadline
+from workers.ai.deadline import Deadline
 from workers.ai.prompt import Prompt
-from workers.upstream_http import RetryPolicy, request_with_retries
+from workers.upstream.http import RetryPolicy, request_with_retries
 
 LLM_ATTEMPTS = 3
 LLM_BASE_DELAY_S = 1.0
@@ -40,8 +41,9 @@ class HttpProvider:
     label = ""  # how failure reasons name the upstream
 
     def __init__(self, http: requests.Session, url: str, api_key: str, model: str,
-                 limiter: RateLimiter | None) -> None:
+                 limiter: RateLimiter | None, meter: UpstreamMeter | None = None) -> None:
         self._http = http
+        self._meter = meter
         self._url = url
         self._api_key = api_key
         self._model = model
@@ -49,21 +51,22 @@ class HttpProvider:
 
     def _post(self, body: dict, headers: dict[str, str], deadline: Deadline) -> dict:  # type: ignore[type-arg]
         response = request_with_retries(self._http, "POST", self._url, policy=retry_policy(deadline),
-                                        limiter=self._limiter, describe=self.label, upstream="llm", json=body, headers=headers)
+                                        limiter=self._limiter, describe=self.label, meter=self._meter, json=body, headers=headers)
         return json_body(response, self.label)
 
 
-def make_provider(settings: Settings, http: requests.Session, limiter: RateLimiter | None) -> Provider:
+def make_provider(settings: Settings, http: requests.Session, limiter: RateLimiter | None,
+                  meter: UpstreamMeter | None = None) -> Provider:
     from workers.ai.providers.gemini import GeminiProvider
     from workers.ai.providers.openai_compat import OpenAICompatibleProvider
 
     provider = settings.ai_provider.strip().lower()
     if provider == PROVIDER_GEMINI:
         return GeminiProvider(http, GeminiProvider.endpoint(settings.gemini_api_url, model_name(settings)),
-                              settings.gemini_api_key, model_name(settings), limiter)
+                              settings.gemini_api_key, model_name(settings), limiter, meter)
     if provider == PROVIDER_OPENAI:
         return OpenAICompatibleProvider(http, OpenAICompatibleProvider.endpoint(settings.openai_base_url),
-                                        settings.openai_api_key, model_name(settings), limiter)
+                                        settings.openai_api_key, model_name(settings), limiter, meter)
     raise AiFailure(f"unknown AI_PROVIDER {settings.ai_provider!r}")
 
 

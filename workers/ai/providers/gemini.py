@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import quote
 
 from workers.ai.errors import InvalidAnswer
-from workers.ai.limits import Deadline
+from workers.ai.deadline import Deadline
 from workers.ai.prompt import Prompt
 from workers.ai.providers import LLM_TEMPERATURE, HttpProvider
 

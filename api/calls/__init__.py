@@ -1,0 +1,1 @@
+"""Calls over HTTP: list, detail, reprocessing and the recording's audio."""

@@ -1,0 +1,1 @@
+"""Scoring criteria: routes, their store and the `flask criteria` CLI."""

@@ -1,0 +1,1 @@
+"""What operators watch: `GET /health`, `GET /metrics` and the readings behind them."""

@@ -1,0 +1,1 @@
+"""Organizations and their settings over HTTP, and the `flask orgs` CLI."""

@@ -1,0 +1,141 @@
+"""`GET /settings` and `PATCH /settings`: an organization's Sipuni account, sync schedule, time
+zone and scoring mode (ADMIN: their own organization; SUPERADMIN: `?organizationId=N`).
+
+The Sipuni secret is write-only: reads say `sipuniSecretSet: true|false`, never the secret.
+A changed schedule or time zone gets its next due time at once, so beat picks it up at its next
+tick, without a restart. A schedule that never comes due (`0 0 30 2 *`: February 30th) is
+refused when it is set, like one that does not parse.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify
+from flask.typing import ResponseReturnValue
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy.orm import Session
+
+from api.auth.access import ADMIN
+from api.auth.roles import OrganizationQuery, current_organization_id
+from api.http.endpoint import endpoint
+from api.http.errors import ApiError
+from api.http.services import services
+from api.openapi.common import Succeeded, ok
+from shared.db import session_scope
+from shared.models import Organization, ScoringMode, utcnow
+from shared.schedules import NeverDue, cron_problem, next_due_utc, time_zone_problem
+
+bp = Blueprint("org_settings", __name__)
+
+SIPUNI_USER_PATTERN = r"^\d{1,32}$"  # an account number, kept as text: leading zeros matter
+
+
+class OrganizationSettings(BaseModel):
+    """The settable fields of an organization (all optional: PATCH changes what it names)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sipuniUser: str | None = Field(None, pattern=SIPUNI_USER_PATTERN)  # noqa: N815
+    sipuniSecret: str | None = Field(None, min_length=1, max_length=200)  # noqa: N815
+    syncSchedule: str | None = Field(None, max_length=100)  # noqa: N815
+    timeZone: str | None = Field(None, max_length=64)  # noqa: N815
+    scoringMode: ScoringMode | None = None  # noqa: N815
+
+    @field_validator("syncSchedule")
+    @classmethod
+    def _cron(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = " ".join(value.split())
+        problem = cron_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("timeZone")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        problem = time_zone_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+
+class SettingsView(Succeeded):
+    organizationId: int  # noqa: N815 - the API's JSON is camelCase
+    sipuniUser: str | None  # noqa: N815
+    sipuniSecretSet: bool  # noqa: N815 - the secret itself is never shown
+    syncSchedule: str | None  # noqa: N815
+    timeZone: str  # noqa: N815
+    scoringMode: str  # noqa: N815
+    nextScheduledSync: str | None  # noqa: N815 - ISO 8601, UTC
+
+
+def organization_settings(organization: Organization) -> dict[str, Any]:
+    due = organization.next_scheduled_sync_at
+    return {"organizationId": organization.id, "sipuniUser": organization.sipuni_user,
+            "sipuniSecretSet": bool(organization.sipuni_secret), "syncSchedule": organization.sync_schedule,
+            "timeZone": organization.time_zone, "scoringMode": organization.scoring_mode,
+            "nextScheduledSync": due.isoformat() if due else None}
+
+
+def apply_settings(organization: Organization, body: OrganizationSettings) -> None:
+    """Write the fields `body` names; null clears the account or the schedule."""
+    changes = body.model_dump(exclude_unset=True)
+    if "timeZone" in changes:
+        if body.timeZone is None:
+            raise ApiError(400, "timeZone cannot be null", {"timeZone": "an IANA name, e.g. 'UTC'"})
+        organization.time_zone = body.timeZone
+    if "scoringMode" in changes:
+        if body.scoringMode is None:
+            raise ApiError(400, "scoringMode cannot be null", {"scoringMode": "TEN or HUNDRED"})
+        organization.scoring_mode = body.scoringMode.value
+    if "sipuniUser" in changes:
+        organization.sipuni_user = body.sipuniUser
+    if "sipuniSecret" in changes:
+        organization.sipuni_secret = body.sipuniSecret
+    if "syncSchedule" in changes:
+        organization.sync_schedule = body.syncSchedule
+    if "syncSchedule" in changes or "timeZone" in changes:
+        reschedule(organization)
+
+
+def reschedule(organization: Organization) -> None:
+    """The next due time of the organization's schedule from now (None without a schedule)."""
+    schedule = organization.sync_schedule
+    try:
+        organization.next_scheduled_sync_at = (
+            next_due_utc(schedule, organization.time_zone, utcnow()) if schedule else None)
+    except NeverDue as exc:  # a schedule stored before it was checked on input
+        raise ApiError(400, "Validation failed", {"syncSchedule": str(exc)}) from exc
+
+
+@bp.get("/settings")
+@endpoint(auth=ADMIN, query=OrganizationQuery, responses={200: ok(SettingsView)})
+def get_settings(query: OrganizationQuery) -> ResponseReturnValue:
+    """The organization's Sipuni account (never the secret), sync schedule, time zone, scoring mode."""
+    with session_scope(services().session_factory) as session:
+        organization = _organization(session)
+        return jsonify({"success": True, **organization_settings(organization)})
+
+
+@bp.patch("/settings")
+@endpoint(auth=ADMIN, query=OrganizationQuery, body=OrganizationSettings, responses={200: ok(SettingsView)})
+def patch_settings(query: OrganizationQuery, body: OrganizationSettings) -> ResponseReturnValue:
+    """Change the fields the body names; null clears the Sipuni account or the schedule."""
+    with session_scope(services().session_factory) as session:
+        organization = _organization(session)
+        apply_settings(organization, body)
+        session.flush()
+        return jsonify({"success": True, **organization_settings(organization)})
+
+
+def _organization(session: Session) -> Organization:
+    organization_id = current_organization_id()
+    organization = session.get(Organization, organization_id, with_for_update=True)
+    if organization is None:
+        raise ApiError(404, f"Organization {organization_id} not found")
+    return organization

@@ -1,0 +1,1 @@
+"""The runs page (`GET /`): static files polling the JSON API."""

@@ -1,0 +1,1 @@
+"""Users over HTTP (`/users`, `/auth/me`) and the `flask users` CLI."""

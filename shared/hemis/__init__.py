@@ -1,0 +1,1 @@
+"""What the API, beat and the HEMIS workers agree on: run kinds and the start path of a run."""

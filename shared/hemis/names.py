@@ -1,0 +1,26 @@
+"""Names the API, beat and the HEMIS workers agree on: what is synced, and how runs are called."""
+
+from __future__ import annotations
+
+STUDENTS = "students"
+EMPLOYEES = "employees"
+HEMIS_KINDS = (STUDENTS, EMPLOYEES)
+# `POST /api/hemis/sync/student|employee`: one record, looked up with `search=`.
+SINGLE_KINDS = {"student": STUDENTS, "employee": EMPLOYEES}
+FULL_RUN_KINDS = ("hemis_students", "hemis_employees")  # paged runs
+SINGLE_RUN_KINDS = ("hemis_student", "hemis_employee")  # one record each
+
+
+def progress_scope(kind: str) -> str:
+    """Lock and progress scope of a full run of `kind` (one HEMIS per deployment)."""
+    return f"hemis:{kind}"
+
+
+def run_kind(kind: str) -> str:
+    """The `sync_runs.kind` of a full run of `kind` (students, employees)."""
+    return f"hemis_{kind}"
+
+
+def single_run_kind(kind: str) -> str:
+    """The `sync_runs.kind` of a single-record sync of `kind` (students, employees)."""
+    return f"hemis_{kind[:-1]}"

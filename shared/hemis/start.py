@@ -1,0 +1,67 @@
+"""Starting a HEMIS run: the one path taken by the API, the CLI, beat's nightly sync and a run that
+starts the next kind when it ends.
+
+The run lock is taken here, before anything is published, so a second trigger gets the running
+run's id at once and two runs of one kind never overlap. Then the run is recorded (`sync_runs`),
+shown in the live progress, and its coordinator (`hemis.start_run`, a leased unit) published.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+
+import redis
+
+from shared import catalog
+from shared.hemis.names import HEMIS_KINDS, progress_scope, run_kind
+from shared.leases.publish import publish_leased
+from shared.runs.locks import RunLock
+from shared.runs.owners import remember_owner
+from shared.runs.record import create_run, new_run_id
+from shared.services import Services
+
+LOCK_TTL_S = 15 * 60
+
+
+class RunAlreadyRunning(Exception):
+    def __init__(self, kind: str, run_id: str) -> None:
+        super().__init__(f"a HEMIS {kind} sync is already running (run {run_id})")
+        self.kind = kind
+        self.run_id = run_id
+
+
+@dataclass(frozen=True)
+class StartedRun:
+    run_id: str
+    task_id: str
+
+
+def run_lock(client: redis.Redis, kind: str) -> RunLock:
+    return RunLock(client, progress_scope(kind), ttl_s=LOCK_TTL_S)
+
+
+def start_full_run(svc: Services, kind: str, *, triggered_by: str, then: str | None = None) -> StartedRun:
+    """Lock, record and publish a full sync of `kind`; raises RunAlreadyRunning when one is on.
+    `then`: the kind to sync when this run ends (the nightly sync: students, then employees)."""
+    if kind not in HEMIS_KINDS:
+        raise ValueError(f"unknown HEMIS kind {kind!r}")
+    run_id, task_id = new_run_id(), str(uuid.uuid4())
+    lock = run_lock(svc.redis, kind)
+    holder = lock.acquire(run_id)
+    if holder is not None:
+        raise RunAlreadyRunning(kind, holder)
+    try:
+        with svc.session() as session:
+            create_run(session, run_id, run_kind(kind), triggered_by=triggered_by, task_id=task_id)
+        svc.progress.start(run_id, progress_scope(kind), {
+            "kind": kind, "status": "running", "startTime": int(time.time() * 1000), "totalRecords": 0,
+            "processedRecords": 0, "currentPage": 0, "pagesDone": 0, "pagesTotal": 0, "failedPages": 0,
+            "message": f"Starting HEMIS {kind} sync"})
+        remember_owner(svc.redis, task_id, None)  # HEMIS belongs to the deployment
+        publish_leased(svc, catalog.HEMIS_START_RUN, args=[kind, run_id], kwargs={"then": then}, task_id=task_id)
+    except BaseException:
+        lock.release(run_id)
+        raise
+    return StartedRun(run_id, task_id)

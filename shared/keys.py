@@ -1,0 +1,120 @@
+"""Every Redis key navai-sync uses, named in this one module.
+
+All keys start with `PREFIX` (`navai:`), so one deployment's keys can be listed with
+`redis-cli --scan --pattern 'navai:*'`. Celery's own keys (queues, results, unacked messages) are
+Celery's. A key family is a function of the ids it is about; nothing else spells a key.
+
+| family | type | written by | what |
+|---|---|---|---|
+| `run:<run id>` | hash | runs | a run's live progress (`shared.runs.progress`) |
+| `run:<run id>:errors` / `:finished` | list / set | runs | its error log; units counted once |
+| `latest:<scope>` | string | runs | the latest run of a scope (e.g. `hemis:students`) |
+| `lock:<scope>` | string | runs | the run holding a scope (`shared.runs.locks`) |
+| `task:owner:<task id>` | string | runs | who may see a task (`shared.runs.owners`) |
+| `inflight:*` | hashes, zset, sets | leases | leases of in-flight units (`shared.leases.store`) |
+| `hemis:run:<run id>:<part>` | mixed | workers.hemis | a HEMIS run's page ledger |
+| `hemis:single-sync-mutex` | lock | api.hemis | counting queued single-record syncs |
+| `sipuni:step2:rows:<run id>` | hash | workers.sipuni | a step-2 run's staged CSV rows |
+| `budget:<name>` / `ratelimit:<name>` | hash / string | workers.ratelimit | shared request budgets |
+| `ai:queued:<call id>` | string | shared.ai | a call queued for AI processing |
+| `metrics:records` / `metrics:upstream` | hash | shared.metrics | counters for `/metrics` |
+| `workers-online` | string | api.observability | the cached worker ping |
+| `jwt:revoked:<jti>` | string | api.auth | logged-out tokens |
+| `login...` | Flask-Limiter | api.auth | the login throttle (Flask-Limiter names the rest) |
+"""
+
+from __future__ import annotations
+
+PREFIX = "navai:"
+
+
+# --- runs ------------------------------------------------------------------------------------------
+def run_progress(run_id: str) -> str:
+    return f"{PREFIX}run:{run_id}"
+
+
+def run_errors(run_id: str) -> str:
+    return f"{PREFIX}run:{run_id}:errors"
+
+
+def run_finished_units(run_id: str) -> str:
+    return f"{PREFIX}run:{run_id}:finished"
+
+
+def latest_run(scope: str) -> str:
+    return f"{PREFIX}latest:{scope}"
+
+
+def run_lock(scope: str) -> str:
+    return f"{PREFIX}lock:{scope}"
+
+
+def task_owner(task_id: str) -> str:
+    return f"{PREFIX}task:owner:{task_id}"
+
+
+# --- leases of in-flight units (crash recovery) ----------------------------------------------------
+INFLIGHT_PREFIX = f"{PREFIX}inflight:"
+LEASE_KINDS = f"{INFLIGHT_PREFIX}kinds"
+LEASE_HOLDERS = f"{INFLIGHT_PREFIX}holders"
+# Spelled inside Lua scripts as `HOLDER_PREFIX .. holder`.
+HOLDER_PREFIX = f"{INFLIGHT_PREFIX}holder:"
+SWEEP_DUE = f"{INFLIGHT_PREFIX}sweep-due"
+
+
+def leases(kind: str) -> str:
+    return f"{INFLIGHT_PREFIX}{kind}:lease"
+
+
+def lease_deadlines(kind: str) -> str:
+    return f"{INFLIGHT_PREFIX}{kind}:due"
+
+
+def lease_specs(kind: str) -> str:
+    return f"{INFLIGHT_PREFIX}{kind}:spec"
+
+
+def units_held_by(holder: str) -> str:
+    return f"{HOLDER_PREFIX}{holder}"
+
+
+def worker_alive(holder: str) -> str:
+    return f"{INFLIGHT_PREFIX}alive:{holder}"
+
+
+# --- features --------------------------------------------------------------------------------------
+def hemis_run_part(run_id: str, part: str) -> str:
+    """One part of a HEMIS run's page ledger: meta, done, failed, ids, fingerprints, totals, finalizing."""
+    return f"{PREFIX}hemis:run:{run_id}:{part}"
+
+
+HEMIS_SINGLE_SYNC_MUTEX = f"{PREFIX}hemis:single-sync-mutex"
+
+
+def staged_rows(run_id: str) -> str:
+    return f"{PREFIX}sipuni:step2:rows:{run_id}"
+
+
+def ai_queued(call_id: int) -> str:
+    return f"{PREFIX}ai:queued:{call_id}"
+
+
+# --- shared request budgets ------------------------------------------------------------------------
+def server_budget(name: str) -> str:
+    return f"{PREFIX}budget:{name}"
+
+
+def rate_slots(name: str) -> str:
+    return f"{PREFIX}ratelimit:{name}"
+
+
+# --- observability and the API ---------------------------------------------------------------------
+METRICS_RECORDS = f"{PREFIX}metrics:records"
+METRICS_UPSTREAM = f"{PREFIX}metrics:upstream"
+WORKERS_ONLINE_CACHE = f"{PREFIX}workers-online"
+# Flask-Limiter's prefix for the login throttle's counters (it appends its own parts).
+LOGIN_THROTTLE_PREFIX = f"{PREFIX}login"
+
+
+def revoked_token(jti: str) -> str:
+    return f"{PREFIX}jwt:revoked:{jti}"

@@ -1,0 +1,1 @@
+"""What the API, beat and the Sipuni workers agree on: names, the account rule and the start paths of runs."""

@@ -1,0 +1,139 @@
+"""The page ledger of a HEMIS run in Redis, shared by every worker on every host: the run's meta
+(kind, page size, page count...), the pages done and failed, the ids seen, each page's fingerprint
+and the totalCount each page reported.
+
+Pages are counted when they first finish (SADD returns 1), atomically with the progress counters,
+so a page delivered twice (crash, recovery publishing it again) never counts twice. The run is
+finalized once, by whoever sees the last page finish (or by the recovery sweeper), under a SET NX lease.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Iterable
+
+import redis
+
+from shared.runs.progress import ProgressStore
+from shared import keys
+from shared.redis_client import run_script
+
+RUN_STATE_TTL_S = 3 * 24 * 3600
+# A finalizer that died is replaced by the sweeper's check once this lease expires (well within a minute).
+FINALIZE_LEASE_S = 30
+
+# KEYS: done set, progress hash, failed set. ARGV: page, records, failed flag ("1"/"0"), ttl, message,
+# now (s). Returns -1 if the page had already finished, else the number of finished pages. The
+# message is left alone while the run waits for HEMIS's rate limit (`waitUntil` in the future),
+# so "Waiting for HEMIS rate limit" stays visible for the whole pause.
+_FINISH_PAGE = """
+if redis.call('sadd', KEYS[1], ARGV[1]) == 0 then return -1 end
+redis.call('expire', KEYS[1], ARGV[4])
+redis.call('hincrby', KEYS[2], 'processedRecords', ARGV[2])
+redis.call('hincrby', KEYS[2], 'pagesDone', 1)
+redis.call('hset', KEYS[2], 'currentPage', ARGV[1])
+if (tonumber(redis.call('hget', KEYS[2], 'waitUntil')) or 0) <= tonumber(ARGV[6]) then
+  redis.call('hset', KEYS[2], 'message', ARGV[5])
+end
+if ARGV[3] == '1' then
+  redis.call('sadd', KEYS[3], ARGV[1])
+  redis.call('expire', KEYS[3], ARGV[4])
+  redis.call('hincrby', KEYS[2], 'failedPages', 1)
+end
+return redis.call('scard', KEYS[1])
+"""
+
+
+def ids_fingerprint(ids: Iterable[str]) -> str:
+    return hashlib.sha1(",".join(sorted(ids)).encode()).hexdigest()
+
+
+class RunLedger:
+    def __init__(self, client: redis.Redis, progress: ProgressStore, run_id: str) -> None:
+        self.redis = client
+        self.progress = progress
+        self.run_id = run_id
+
+    def key(self, name: str) -> str:
+        return keys.hemis_run_part(self.run_id, name)
+
+    # --- meta -------------------------------------------------------------------------------
+    def init_meta(self, fields: dict[str, object]) -> None:
+        """Set fields not set yet (a redelivered coordinator keeps the first values)."""
+        pipe = self.redis.pipeline()
+        for name, value in fields.items():
+            pipe.hsetnx(self.key("meta"), name, "" if value is None else str(value))
+        pipe.expire(self.key("meta"), RUN_STATE_TTL_S)
+        pipe.execute()
+
+    def set_meta(self, **fields: object) -> None:
+        pipe = self.redis.pipeline()
+        pipe.hset(self.key("meta"), mapping={k: "" if v is None else str(v) for k, v in fields.items()})
+        pipe.expire(self.key("meta"), RUN_STATE_TTL_S)
+        pipe.execute()
+
+    def meta(self) -> dict[str, str]:
+        return dict(self.redis.hgetall(self.key("meta")))
+
+    def meta_and_done(self, page: int) -> tuple[dict[str, str], bool]:
+        """The meta, and whether `page` has finished, in one round trip."""
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.hgetall(self.key("meta"))
+        pipe.sismember(self.key("done"), str(page))
+        meta, done = pipe.execute()
+        return dict(meta), bool(done)
+
+    def page_count(self) -> int | None:
+        value = self.redis.hget(self.key("meta"), "page_count")
+        return int(value) if value not in (None, "") else None
+
+    def is_closed(self) -> bool:
+        """Finalized, or failed for good: page tasks of a closed run do nothing."""
+        return self.redis.hget(self.key("meta"), "closed") == "1"
+
+    # --- pages --------------------------------------------------------------------------------
+    def record_page_facts(self, page: int, ids: list[str], total_count: int) -> None:
+        """Ids seen (for the distinct count), the page's fingerprint and the totalCount it reported."""
+        pipe = self.redis.pipeline()
+        if ids:
+            pipe.sadd(self.key("ids"), *ids)
+            pipe.expire(self.key("ids"), RUN_STATE_TTL_S)
+        pipe.hset(self.key("fingerprints"), str(page), ids_fingerprint(ids))
+        pipe.hset(self.key("totals"), str(page), str(total_count))
+        pipe.expire(self.key("fingerprints"), RUN_STATE_TTL_S)
+        pipe.expire(self.key("totals"), RUN_STATE_TTL_S)
+        pipe.execute()
+
+    def finish_page(self, page: int, records: int, failed: bool, message: str) -> int | None:
+        """Count the page once (and show `message`); returns the number of finished pages, or None
+        if it had finished before."""
+        result = int(run_script(self.redis, _FINISH_PAGE,
+                                (self.key("done"), self.progress.hash_key(self.run_id), self.key("failed")),
+                                (str(page), str(records), "1" if failed else "0", str(RUN_STATE_TTL_S), message,
+                                 str(time.time()))))
+        return None if result < 0 else result
+
+    def done_pages(self) -> set[int]:
+        return {int(p) for p in self.redis.smembers(self.key("done"))}
+
+    def failed_pages(self) -> list[int]:
+        return sorted(int(p) for p in self.redis.smembers(self.key("failed")))
+
+    def distinct_ids(self) -> int:
+        return int(self.redis.scard(self.key("ids")))
+
+    def fingerprints(self) -> dict[int, str]:
+        return {int(k): v for k, v in self.redis.hgetall(self.key("fingerprints")).items()}
+
+    def totals_seen(self) -> dict[int, int]:
+        return {int(k): int(v) for k, v in self.redis.hgetall(self.key("totals")).items()}
+
+    # --- finalize -------------------------------------------------------------------------------
+    def claim_finalize(self) -> bool:
+        """One finalizer at a time; the lease expires, so a finalizer that died can be replaced."""
+        return bool(self.redis.set(self.key("finalizing"), "1", nx=True, ex=FINALIZE_LEASE_S))
+
+    def close(self) -> None:
+        self.set_meta(closed="1")
+        self.redis.delete(self.key("ids"))
