@@ -62,16 +62,9 @@ HOLDER_PREFIX = f"{INFLIGHT_PREFIX}holder:"
 SWEEP_DUE = f"{INFLIGHT_PREFIX}sweep-due"
 
 
-def leases(kind: str) -> str:
-    return f"{INFLIGHT_PREFIX}{kind}:lease"
-
-
-def lease_deadlines(kind: str) -> str:
-    return f"{INFLIGHT_PREFIX}{kind}:due"
-
-
-def lease_specs(kind: str) -> str:
-    return f"{INFLIGHT_PREFIX}{kind}:spec"
+def lease_keys(kind: str) -> tuple[str, str, str]:
+    """A lease kind's hashes and zset: (leases by unit, deadlines by unit, republish specs by unit)."""
+    return f"{INFLIGHT_PREFIX}{kind}:lease", f"{INFLIGHT_PREFIX}{kind}:due", f"{INFLIGHT_PREFIX}{kind}:spec"
 
 
 def units_held_by(holder: str) -> str:
@@ -83,9 +76,12 @@ def worker_alive(holder: str) -> str:
 
 
 # --- features --------------------------------------------------------------------------------------
-def hemis_run_part(run_id: str, part: str) -> str:
-    """One part of a HEMIS run's page ledger: meta, done, failed, ids, fingerprints, totals, finalizing."""
-    return f"{PREFIX}hemis:run:{run_id}:{part}"
+HEMIS_LEDGER_PARTS = ("meta", "done", "failed", "ids", "fingerprints", "totals", "finalizing")
+
+
+def hemis_run_ledger(run_id: str) -> dict[str, str]:
+    """The keys of a HEMIS run's page ledger, by part (named together: a page task needs most of them)."""
+    return {part: f"{PREFIX}hemis:run:{run_id}:{part}" for part in HEMIS_LEDGER_PARTS}
 
 
 HEMIS_SINGLE_SYNC_MUTEX = f"{PREFIX}hemis:single-sync-mutex"

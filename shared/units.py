@@ -89,3 +89,9 @@ def is_leased(task_name: str) -> bool:
 def unit_of(task_name: str, args: Sequence[Any] | None, kwargs: dict[str, Any] | None) -> Unit:
     """The unit a message of `task_name` with these arguments works on (KeyError: not a leased task)."""
     return UNIT_OF[task_name](*(args or ()), **(kwargs or {}))
+
+
+def leased_unit(task_name: str, args: Sequence[Any] | None, kwargs: dict[str, Any] | None) -> Unit | None:
+    """The unit a message of `task_name` works on, or None when that task is no leased unit."""
+    name_unit = UNIT_OF.get(task_name)
+    return None if name_unit is None else name_unit(*(args or ()), **(kwargs or {}))

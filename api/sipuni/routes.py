@@ -34,6 +34,7 @@ from api.openapi.security import WEBHOOK_KEY
 from api.sipuni.webhook_keys import organization_for_key
 from shared.db import session_scope
 from shared.models import SyncRun
+from shared.runs.record import epoch_ms
 from shared.sipuni.account import AccountMissing, UnknownOrganization, resolve_account
 from shared.sipuni.names import CSV_FILE_NAME, KIND_STEP2, csv_key, parse_sipuni_day, step2_counts, step2_scope
 from shared.sipuni.start import TRIGGERED_BY_WEBHOOK, ExportWindow, RunInProgress, start_chain, start_step1, start_step2
@@ -228,8 +229,7 @@ def step2_progress(query: OrganizationQuery) -> ResponseReturnValue:
         if run is None:
             raise ApiError(404, "No step-2 run for this organization yet")
         record = {"runId": run.id, "status": run.status, "stats": dict(run.stats or {}),
-                  "startTime": int(run.started_at.timestamp() * 1000),
-                  "endTime": int(run.finished_at.timestamp() * 1000) if run.finished_at else None}
+                  "startTime": epoch_ms(run.started_at), "endTime": epoch_ms(run.finished_at)}
     live = services().progress.get(record["runId"])
     counts = step2_counts(live) if live is not None else _counts_from_stats(record["stats"])
     status = (live or {}).get("status") or record["status"]

@@ -13,9 +13,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from shared.sipuni.names import SIPUNI_DATE_FORMAT
+
 DEFAULT_WINDOW_DAYS = 30
 MAX_WINDOW_DAYS = 3660  # ten years: a daily table stays a few thousand rows
-DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d")
+ISO_DATE_FORMAT = "%Y-%m-%d"
+DATE_FORMATS = (SIPUNI_DATE_FORMAT, ISO_DATE_FORMAT)  # as Sipuni writes a day, or ISO 8601
 # The same two forms, as `from`/`to` are documented (`parse_day` stays the judge: its messages
 # name the parameter).
 DAY_SCHEMA = {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "pattern": r"^\d{2}\.\d{2}\.\d{4}$"}]}

@@ -144,15 +144,19 @@ class LeaseStore:
         self.redis = client
         self.lease_s = lease_s
         self.queued_grace_s = queued_grace_s
+        self._keys_by_kind: dict[str, tuple[str, str, str]] = {}
         self._register = client.register_script(_REGISTER)
         self._take = client.register_script(_TAKE)
         self._beat = client.register_script(_BEAT)
         self._release = client.register_script(_RELEASE)
         self._take_over = client.register_script(_TAKE_OVER)
 
-    @staticmethod
-    def _keys(kind: str) -> tuple[str, str, str]:
-        return keys.leases(kind), keys.lease_deadlines(kind), keys.lease_specs(kind)
+    def _keys(self, kind: str) -> tuple[str, str, str]:
+        """(leases, deadlines, specs) of `kind`, named once per kind and store."""
+        found = self._keys_by_kind.get(kind)
+        if found is None:
+            found = self._keys_by_kind[kind] = keys.lease_keys(kind)
+        return found
 
     # --- the unit's life ----------------------------------------------------------------------
     def register(self, kind: str, unit: str, token: str, spec: RepublishSpec, eta: float | None = None) -> int:

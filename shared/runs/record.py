@@ -47,8 +47,8 @@ def run_as_dict(run: SyncRun) -> dict[str, object]:
         "organizationId": run.organization_id,
         "taskId": run.task_id,
         "triggeredBy": run.triggered_by,
-        "startTime": _epoch_ms(run.started_at),
-        "endTime": _epoch_ms(run.finished_at),
+        "startTime": epoch_ms(run.started_at),
+        "endTime": epoch_ms(run.finished_at),
         "duration": duration_ms,
         "total": run.total,
         "processed": run.processed,
@@ -59,5 +59,5 @@ def run_as_dict(run: SyncRun) -> dict[str, object]:
     }
 
 
-def _epoch_ms(value: datetime | None) -> int | None:
+def epoch_ms(value: datetime | None) -> int | None:
     return None if value is None else int(value.timestamp() * 1000)

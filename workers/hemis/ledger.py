@@ -54,9 +54,10 @@ class RunLedger:
         self.redis = client
         self.progress = progress
         self.run_id = run_id
+        self._keys = keys.hemis_run_ledger(run_id)
 
-    def key(self, name: str) -> str:
-        return keys.hemis_run_part(self.run_id, name)
+    def key(self, part: str) -> str:
+        return self._keys[part]
 
     # --- meta -------------------------------------------------------------------------------
     def init_meta(self, fields: dict[str, object]) -> None:

@@ -20,7 +20,7 @@ from shared import keys
 from shared.catalog import RECOVERY_PRIORITY, RECOVERY_SWEEP
 from shared.leases.store import LeaseStore
 from shared.services import Services
-from shared.units import is_leased, unit_of
+from shared.units import leased_unit
 from workers.recovery.heartbeats import HEARTBEATS
 
 
@@ -40,11 +40,11 @@ log = logging.getLogger("workers.recovery")
 
 def run_leased(task: RunningTask, args: tuple[Any, ...], kwargs: dict[str, Any], body: Callable[[], Any]) -> Any:
     """Run `body` as the unit this message holds; skip it when another message owns the unit."""
-    if not is_leased(task.name):
+    leased = leased_unit(task.name, args, kwargs)
+    if leased is None:
         return body()
     store: LeaseStore = task.svc.leases
-    leased, token = unit_of(task.name, args, kwargs), str(task.request.id)
-    kind, unit = leased.kind, leased.name
+    kind, unit, token = leased.kind, leased.name, str(task.request.id)
     verdict = store.claim(kind, unit, token, str(task.request.hostname or ""))
     if verdict == "stale":
         log.info("%s %s: superseded by a newer message of the unit; not run", kind, unit)

@@ -21,7 +21,7 @@ import redis
 from celery.signals import celeryd_after_setup, task_received, worker_ready, worker_shutting_down
 
 from shared.catalog import HOUSEKEEPING_QUEUE
-from shared.units import is_leased, unit_of
+from shared.units import leased_unit
 from workers.recovery import kombu_guard
 from workers.recovery.sweeper import SweepReport, hand_back
 
@@ -72,11 +72,11 @@ def _start_liveness(sender: Any = None, **_kwargs: Any) -> None:
 
 
 def _mark_held(sender: Any = None, request: Any = None, **_kwargs: Any) -> None:
-    name, app = getattr(request, "name", ""), _worker.get("app")
-    if app is None or not is_leased(name):
+    app = _worker.get("app")
+    unit = leased_unit(getattr(request, "name", ""), request.args, request.kwargs) if app is not None else None
+    if unit is None:
         return
     try:
-        unit = unit_of(name, request.args, request.kwargs)
         app.navai_services.leases.mark_held(unit.kind, unit.name, request.id, _worker["hostname"])
     except redis.RedisError as exc:  # the unit is still covered by its queued deadline
         log.warning("could not mark %s as held: %s", request.id, exc)
