@@ -22,6 +22,7 @@ from sqlalchemy import delete, select, update  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from shared.db import make_engine  # noqa: E402
+from shared.leases.publish import publish_leased  # noqa: E402
 from shared.models import Call, CallScore, Criterion, Organization, TranscriptSegment, Violation  # noqa: E402
 from shared.redis_client import make_redis  # noqa: E402
 from shared.settings import ENV_TEST, Settings  # noqa: E402
@@ -30,7 +31,6 @@ from tests.conftest import alembic_config  # noqa: E402
 from tests.support.calls import write_wav  # noqa: E402
 from tests.support.services import recreate_database, reset_redis  # noqa: E402
 from tests.support.workers import start_worker  # noqa: E402
-from shared.leases.publish import publish_leased  # noqa: E402
 from workers import create_celery  # noqa: E402
 
 STT_LATENCY_S = 0.4

@@ -59,7 +59,11 @@ sys.path.insert(0, str(BENCH_DIR))
 from floorplan_support import static_figures  # noqa: E402
 from floorplan_support.static_figures import StaticFigures, median_and_p90  # noqa: E402
 from floorplan_support.walk_metrics import (  # noqa: E402
-    LEASE_WORDS, WalkFigures, module_calls, ordered, walk_figures,
+    LEASE_WORDS,
+    WalkFigures,
+    module_calls,
+    ordered,
+    walk_figures,
 )
 
 DEFAULT_REPO = BENCH_DIR.parent
@@ -285,6 +289,7 @@ def print_walk_details(title: str, walk: dict[str, Any], lease_words: tuple[str,
               f"re-entries {figures.re_entries:>4}  calls {figures.calls:>6,}  lease {figures.lease_share:6.1%}")
     busiest = module_calls(walk["segments"]).most_common(TOP_MODULES_SHOWN)
     print("  calls by module: " + ", ".join(f"{module} {count:,}" for module, count in busiest))
+    print("  modules visited: " + ", ".join(sorted(module_calls(walk["segments"]))))
 
 
 def print_errors(columns: list[Column]) -> None:

@@ -36,8 +36,8 @@ from sqlalchemy import func, select  # noqa: E402
 from shared.db import make_engine, make_session_factory  # noqa: E402
 from shared.hemis.start import start_full_run  # noqa: E402
 from shared.models import Student, SyncRun  # noqa: E402
-from shared.runs.progress import ProgressStore  # noqa: E402
 from shared.redis_client import make_redis  # noqa: E402
+from shared.runs.progress import ProgressStore  # noqa: E402
 from shared.settings import ENV_TEST, Settings  # noqa: E402
 from simulators.hemis.control import SimulatorControl, start_simulator_process  # noqa: E402
 from tests.support.recovery import lease_store, seconds_until_taken_over, wait_for_held  # noqa: E402

@@ -30,14 +30,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from shared.db import make_engine, make_session_factory, session_scope  # noqa: E402
+from shared.leases.publish import publish_leased  # noqa: E402
 from shared.models import Call, Organization, SyncRun, User  # noqa: E402
-from shared.runs.progress import ProgressStore  # noqa: E402
 from shared.redis_client import make_redis  # noqa: E402
+from shared.runs.progress import ProgressStore  # noqa: E402
 from shared.runs.record import create_run  # noqa: E402
 from shared.settings import ENV_TEST, Settings  # noqa: E402
 from shared.sipuni.names import KIND_STEP2, csv_path  # noqa: E402
 from simulators.sipuni.calls import EXTENSIONS  # noqa: E402
-from shared.leases.publish import publish_leased  # noqa: E402
 from workers import create_celery  # noqa: E402
 from workers.sipuni.client import SipuniClient  # noqa: E402
 from workers.sipuni.csv_parser import call_from_row, iter_file  # noqa: E402

@@ -28,13 +28,21 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from sipuni_step2 import (  # noqa: E402
-    SECRET, USER, free_port, make_org, recreate_database, start, start_workers, stop, vm_hwm_kb,
+    SECRET,
+    USER,
+    free_port,
+    make_org,
+    recreate_database,
+    start,
+    start_workers,
+    stop,
+    vm_hwm_kb,
 )
 
 from shared.db import make_engine, make_session_factory, session_scope  # noqa: E402
 from shared.models import Call  # noqa: E402
-from shared.runs.progress import ProgressStore  # noqa: E402
 from shared.redis_client import make_redis  # noqa: E402
+from shared.runs.progress import ProgressStore  # noqa: E402
 from shared.runs.record import create_run  # noqa: E402
 from shared.settings import ENV_TEST, Settings  # noqa: E402
 from shared.sipuni.names import KIND_STEP2, csv_key  # noqa: E402

@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import redis
-from redis.commands.core import Script
 from redis.backoff import ExponentialBackoff
-from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutError as RedisTimeoutError
+from redis.commands.core import Script
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
 
 REDIS_SOCKET_TIMEOUT_S = 10.0

@@ -27,7 +27,12 @@ from shared.models import Organization, User
 from shared.redis_client import make_redis
 from shared.settings import ENV_TEST, Settings
 from tests.support.services import (
-    free_port, recreate_database, reset_redis, database_url_for_tests, redis_url_for_tests, truncate_all,
+    database_url_for_tests,
+    free_port,
+    recreate_database,
+    redis_url_for_tests,
+    reset_redis,
+    truncate_all,
 )
 from tests.support.workers import PROJECT_ROOT, WorkerProcess, start_beat, start_worker
 

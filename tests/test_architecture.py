@@ -17,7 +17,6 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("api", "workers", "shared")
 ARCHITECTURE = ROOT / "ARCHITECTURE.md"

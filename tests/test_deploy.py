@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+
 import pytest
 
 from shared.settings import DEPRECATED_SETTINGS, FlowerSettings, Settings

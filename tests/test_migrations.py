@@ -9,7 +9,7 @@ from sqlalchemy import Engine, create_engine, inspect, text
 
 from shared.models import Base
 from tests.conftest import alembic_config
-from tests.support.services import recreate_database, database_url_for_tests
+from tests.support.services import database_url_for_tests, recreate_database
 
 
 def _scratch_url() -> str:

@@ -12,10 +12,15 @@ from celery import Task
 from sqlalchemy.orm import Session
 
 from shared.db import (
-    DB_RETRY_ATTEMPTS, DB_RETRY_BASE_DELAY_S, DB_RETRY_MAX_DELAY_S, DB_UNAVAILABLE_ERRORS, session_scope,
+    DB_RETRY_ATTEMPTS,
+    DB_RETRY_BASE_DELAY_S,
+    DB_RETRY_MAX_DELAY_S,
+    DB_UNAVAILABLE_ERRORS,
+    session_scope,
 )
 from shared.leases.publish import lease_for_retry
 from shared.units import is_leased
+
 # Imported here, in the worker's main process, not at a task's first call: each pool process would
 # otherwise load the recovery package (and its imports) on its own.
 from workers.recovery.unit import run_leased

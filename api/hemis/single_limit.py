@@ -18,9 +18,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.http.errors import ApiError
-from shared.models import RunStatus, SyncRun, utcnow
 from shared import keys
 from shared.hemis.names import SINGLE_RUN_KINDS
+from shared.models import RunStatus, SyncRun, utcnow
 
 MAX_QUEUED_SINGLE_SYNCS = 10
 SINGLE_SYNC_STALE_S = 15 * 60

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from shared import broker, keys
 from shared.catalog import QUEUES
 from shared.hemis.names import FULL_RUN_KINDS, SINGLE_RUN_KINDS
-from shared.sipuni.names import KIND_STEP1, KIND_STEP2
 from shared.models import FINISHED_STATUSES, AiStatus, Call, RunStatus, SyncRun
+from shared.sipuni.names import KIND_STEP1, KIND_STEP2
 
 RUN_KINDS = (*FULL_RUN_KINDS, *SINGLE_RUN_KINDS, KIND_STEP1, KIND_STEP2)
 WORKER_PING_TIMEOUT_S = 1.0

@@ -9,9 +9,9 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
 from api.http.services import Services
+from api.runs.view import run_view
 from shared.db import session_scope
 from shared.models import FINISHED_STATUSES, RunStatus, SyncRun
-from api.runs.view import run_view
 
 WATCH_POLL_S = 1.0
 EXIT_COMPLETED = 0

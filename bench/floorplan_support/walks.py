@@ -37,8 +37,8 @@ import requests
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 
-from floorplan_support.tracer import WalkRecorder
 from floorplan_support.traced_worker import TRACE_FILE_ENV
+from floorplan_support.tracer import WalkRecorder
 
 DATABASE_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/navai_floorplan"
 REDIS_URL = "redis://127.0.0.1:6379/11"  # our own DB number: the tests use 14 and 15

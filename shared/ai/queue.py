@@ -9,15 +9,13 @@ runs. The mark expires after `QUEUED_MARK_TTL_S`, so a lost message cannot block
 from __future__ import annotations
 
 from collections.abc import Iterable
-
 from typing import TYPE_CHECKING
 
 import redis
 
-from shared import catalog
+from shared import catalog, keys
 from shared.leases.publish import publish_leased
 from shared.models import AiStatus
-from shared import keys
 from shared.runs.owners import remember_owner
 
 if TYPE_CHECKING:

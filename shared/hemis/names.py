@@ -1,12 +1,19 @@
-"""Names the API, beat and the HEMIS workers agree on: what is synced, and how runs are called."""
+"""Names the API, beat and the HEMIS workers agree on: what is synced, how runs are called, and the
+lock each kind's run holds."""
 
 from __future__ import annotations
+
+import redis
+
+from shared.runs.locks import RunLock
 
 STUDENTS = "students"
 EMPLOYEES = "employees"
 HEMIS_KINDS = (STUDENTS, EMPLOYEES)
 # `POST /api/hemis/sync/student|employee`: one record, looked up with `search=`.
 SINGLE_KINDS = {"student": STUDENTS, "employee": EMPLOYEES}
+# A run extends its lock as its pages finish; one that stops doing so frees its kind within this long.
+LOCK_TTL_S = 15 * 60
 FULL_RUN_KINDS = ("hemis_students", "hemis_employees")  # paged runs
 SINGLE_RUN_KINDS = ("hemis_student", "hemis_employee")  # one record each
 
@@ -24,3 +31,8 @@ def run_kind(kind: str) -> str:
 def single_run_kind(kind: str) -> str:
     """The `sync_runs.kind` of a single-record sync of `kind` (students, employees)."""
     return f"hemis_{kind[:-1]}"
+
+
+def run_lock(client: redis.Redis, kind: str) -> RunLock:
+    """The lock a full run of `kind` holds: one run per kind (one HEMIS per deployment)."""
+    return RunLock(client, progress_scope(kind), ttl_s=LOCK_TTL_S)

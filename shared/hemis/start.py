@@ -12,17 +12,12 @@ import time
 import uuid
 from dataclasses import dataclass
 
-import redis
-
 from shared import catalog
-from shared.hemis.names import HEMIS_KINDS, progress_scope, run_kind
+from shared.hemis.names import HEMIS_KINDS, progress_scope, run_kind, run_lock
 from shared.leases.publish import publish_leased
-from shared.runs.locks import RunLock
 from shared.runs.owners import remember_owner
 from shared.runs.record import create_run, new_run_id
 from shared.services import Services
-
-LOCK_TTL_S = 15 * 60
 
 
 class RunAlreadyRunning(Exception):
@@ -36,10 +31,6 @@ class RunAlreadyRunning(Exception):
 class StartedRun:
     run_id: str
     task_id: str
-
-
-def run_lock(client: redis.Redis, kind: str) -> RunLock:
-    return RunLock(client, progress_scope(kind), ttl_s=LOCK_TTL_S)
 
 
 def start_full_run(svc: Services, kind: str, *, triggered_by: str, then: str | None = None) -> StartedRun:

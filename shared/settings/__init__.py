@@ -24,8 +24,16 @@ from shared.settings.defaults import *  # noqa: F403 (the named defaults are par
 from shared.settings.defaults import DEPRECATED_SETTINGS
 from shared.settings.flower import FlowerSettings
 from shared.settings.groups import (
-    AiGroup, ApiGroup, CeleryGroup, HemisGroup, ObservabilityGroup, RecoveryGroup, RuntimeGroup, SipuniGroup,
-    StorageGroup, StoreGroup,
+    AiGroup,
+    ApiGroup,
+    CeleryGroup,
+    HemisGroup,
+    ObservabilityGroup,
+    RecoveryGroup,
+    RuntimeGroup,
+    SipuniGroup,
+    StorageGroup,
+    StoreGroup,
 )
 from shared.settings.loading import SECRET_EXAMPLE, ConfigError, EnvSettingsBase
 

@@ -22,12 +22,12 @@ import requests
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
 from requests_toolbelt import MultipartEncoder
 
-from workers.ratelimit.slots import RateLimiter
+from shared.ai.limits import STT_ATTEMPTS, STT_BACKOFF_RESERVE_S, STT_MAX_ATTEMPT_S
 from shared.metrics import UpstreamMeter
 from shared.storage import Storage
-from workers.ai.errors import AiFailure, body_excerpt
-from shared.ai.limits import STT_ATTEMPTS, STT_BACKOFF_RESERVE_S, STT_MAX_ATTEMPT_S
 from workers.ai.deadline import Deadline
+from workers.ai.errors import AiFailure, body_excerpt
+from workers.ratelimit.slots import RateLimiter
 from workers.upstream.http import RetryPolicy, request_with_retries
 
 STT_BASE_DELAY_S = 1.0

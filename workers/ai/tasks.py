@@ -23,11 +23,10 @@ from shared.catalog import AI_ANALYZE, AI_PROCESS_CALL, AI_TRANSCRIBE
 from shared.leases.publish import publish_leased
 from shared.metrics import UpstreamMeter
 from shared.models import AiStatus
-from workers.ratelimit.slots import RateLimiter
 from workers.ai.answer import Evaluation, parse_answer
 from workers.ai.config import configuration_problem
-from workers.ai.errors import AiFailure, InvalidAnswer
 from workers.ai.deadline import Deadline
+from workers.ai.errors import AiFailure, InvalidAnswer
 from workers.ai.prompt import Prompt, build_prompt, with_correction
 from workers.ai.providers import Provider, make_provider
 from workers.ai.store import (
@@ -41,6 +40,7 @@ from workers.ai.store import (
 )
 from workers.ai.stt import Audio, NoSpeech, SttRequest, transcribe_audio
 from workers.base import NavaiTask
+from workers.ratelimit.slots import RateLimiter
 from workers.upstream.http import UpstreamError, keep_alive_session
 
 log = logging.getLogger(__name__)

@@ -13,13 +13,19 @@ from typing import Any
 
 import requests
 
-from workers.ratelimit.budget import RATE_LIMITED, RateLimitWait, ServerBudget
 from shared.hemis.names import EMPLOYEES, STUDENTS
 from shared.metrics import UpstreamMeter
 from shared.services import Services
 from shared.settings import Settings
 from workers.hemis.envelope import Page, error_text, parse_list_page
-from workers.upstream.http import RETRY_STATUSES, RetryPolicy, UpstreamRejected, keep_alive_session, request_with_retries
+from workers.ratelimit.budget import RATE_LIMITED, RateLimitWait, ServerBudget
+from workers.upstream.http import (
+    RETRY_STATUSES,
+    RetryPolicy,
+    UpstreamRejected,
+    keep_alive_session,
+    request_with_retries,
+)
 
 UPSTREAM_NAME = "hemis"
 RATE_LIMITER_NAME = "hemis"  # the budget's name in Redis: one per deployment, as HEMIS counts per token

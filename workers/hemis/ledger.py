@@ -15,9 +15,9 @@ from collections.abc import Iterable
 
 import redis
 
-from shared.runs.progress import ProgressStore
 from shared import keys
 from shared.redis_client import run_script
+from shared.runs.progress import ProgressStore
 
 RUN_STATE_TTL_S = 3 * 24 * 3600
 # A finalizer that died is replaced by the sweeper's check once this lease expires (well within a minute).

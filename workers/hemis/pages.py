@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from shared.models import utcnow
 from shared.hemis.names import STUDENTS
+from shared.models import utcnow
 from workers.hemis.envelope import Page
 from workers.hemis.mapping import UnusableItem, employee_row, record_key, student_row
 from workers.hemis.upsert import upsert_rows

@@ -16,8 +16,7 @@ import logging
 from typing import Any
 
 from shared import catalog
-from shared.hemis.names import FULL_RUN_KINDS, HEMIS_KINDS, run_kind
-from shared.hemis.start import run_lock
+from shared.hemis.names import FULL_RUN_KINDS, HEMIS_KINDS, run_kind, run_lock
 from shared.leases.publish import publish_leased
 from shared.leases.store import RepublishSpec
 from shared.models import RunStatus, SyncRun

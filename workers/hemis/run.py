@@ -20,7 +20,8 @@ import time
 from functools import cached_property
 
 from shared import catalog
-from shared.hemis.start import run_lock, start_full_run
+from shared.hemis.names import run_lock
+from shared.hemis.start import start_full_run
 from shared.leases.publish import publish_leased
 from shared.metrics import count_records
 from shared.models import RunStatus, SyncRun, utcnow

@@ -18,8 +18,8 @@ from sqlalchemy import Connection, Table, func, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from shared.models import Employee, Student
 from shared.hemis.names import STUDENTS
+from shared.models import Employee, Student
 from workers.hemis.mapping import ALWAYS_WRITTEN
 from workers.hemis.pg_upsert import upsert_page
 

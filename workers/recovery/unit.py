@@ -24,7 +24,6 @@ from shared.units import leased_unit
 from workers.recovery.heartbeats import HEARTBEATS
 
 
-
 class RunningTask(Protocol):
     """The task a worker is running (`workers.base.NavaiTask`), as far as its lease is concerned."""
 

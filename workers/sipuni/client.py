@@ -21,7 +21,7 @@ import urllib3
 from shared.metrics import UpstreamMeter
 from shared.sipuni.names import format_sipuni_day
 from workers.ratelimit.slots import RateLimiter
-from workers.sipuni.csv_parser import BAD_HASH_MARKER, HTML_SNIFF_BYTES, check_not_error_page, CsvFormatError
+from workers.sipuni.csv_parser import BAD_HASH_MARKER, HTML_SNIFF_BYTES, CsvFormatError, check_not_error_page
 from workers.sipuni.signing import signed
 from workers.upstream.http import RetryPolicy, UpstreamRejected, UpstreamUnavailable, request_with_retries
 

@@ -22,10 +22,16 @@ from shared.storage import Storage
 from workers.sipuni import files
 from workers.sipuni.client import SipuniClient
 from workers.sipuni.csv_parser import SipuniCall, is_valid_record_id
-from workers.sipuni.tally import (
-    PROCESSED, SKIP_ALREADY_EXISTS, SKIP_EMPLOYEE_NOT_FOUND, SKIP_INVALID_ROW, SKIP_NO_RECORDING, SKIPPED, Outcome,
-)
 from workers.sipuni.store import call_values, find_employee_id, insert_call
+from workers.sipuni.tally import (
+    PROCESSED,
+    SKIP_ALREADY_EXISTS,
+    SKIP_EMPLOYEE_NOT_FOUND,
+    SKIP_INVALID_ROW,
+    SKIP_NO_RECORDING,
+    SKIPPED,
+    Outcome,
+)
 
 log = logging.getLogger("navai.sipuni.step2")
 UNKNOWN_DAY = "unknown-date"

@@ -16,8 +16,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from shared.models import Call, User
-from workers.sipuni.csv_parser import SipuniCall
 from workers.sipuni.client import Recording
+from workers.sipuni.csv_parser import SipuniCall
 
 
 def find_employee_id(session: Session, organization_id: int, ext_code: str | None) -> int | None:

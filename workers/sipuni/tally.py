@@ -13,16 +13,23 @@ from dataclasses import dataclass
 import redis
 from sqlalchemy.orm import Session
 
-from shared.services import Services
-
-from shared.runs.locks import RunLock
-from shared.models import FINISHED_STATUSES, RunStatus, SyncRun
 from shared.metrics import count_records
+from shared.models import FINISHED_STATUSES, RunStatus, SyncRun
+from shared.runs.locks import RunLock
 from shared.runs.progress import ProgressStore
 from shared.runs.record import finish_run
+from shared.services import Services
 from shared.sipuni.names import (  # noqa: F401 (re-exported for the step-2 code)
-    FAILED, PROCESSED, SKIP_ALREADY_EXISTS, SKIP_EMPLOYEE_NOT_FOUND, SKIP_FIELD_PREFIX, SKIP_INVALID_ROW,
-    SKIP_NO_RECORDING, SKIPPED, step2_scope, step2_summary,
+    FAILED,
+    PROCESSED,
+    SKIP_ALREADY_EXISTS,
+    SKIP_EMPLOYEE_NOT_FOUND,
+    SKIP_FIELD_PREFIX,
+    SKIP_INVALID_ROW,
+    SKIP_NO_RECORDING,
+    SKIPPED,
+    step2_scope,
+    step2_summary,
 )
 
 

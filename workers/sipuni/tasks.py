@@ -33,7 +33,8 @@ from workers.sipuni.csv_parser import CsvFormatError, call_from_row
 from workers.sipuni.export import save_export
 from workers.sipuni.plan import plan_calls
 from workers.sipuni.staging import RowStaging
-from workers.sipuni.step2 import CallJob, StoredCall, process_call as process_one_call
+from workers.sipuni.step2 import CallJob, StoredCall
+from workers.sipuni.step2 import process_call as process_one_call
 from workers.upstream.http import RetryPolicy, UpstreamRejected, backoff_s
 
 log = get_task_logger(__name__)

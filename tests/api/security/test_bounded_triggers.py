@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from shared.models import Call, Organization
-from tests.support.hemis import only_these_workers_on_hemis
 from tests.support.calls import make_call
+from tests.support.hemis import only_these_workers_on_hemis
 from tests.support.sipuni import give_sipuni_account, sipuni, sipuni_org  # noqa: F401 (fixtures)
 
 

@@ -3,14 +3,13 @@ missing account, and the worker's account lookup refuses as well; nothing is fet
 
 from __future__ import annotations
 
-
 import pytest
 from sqlalchemy import func, select
 
 from shared.db import make_session_factory, session_scope
 from shared.models import Organization, SyncRun
-from shared.sipuni.names import csv_path
 from shared.sipuni.account import AccountMissing, SipuniAccount
+from shared.sipuni.names import csv_path
 from tests.support.sipuni import give_sipuni_account
 from workers.sipuni.accounts import AccountCache
 

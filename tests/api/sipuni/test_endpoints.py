@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from shared.runs.locks import RunLock
 from shared.models import Call, Organization
 from shared.redis_client import make_redis
+from shared.runs.locks import RunLock
 from shared.sipuni.names import csv_path, step2_scope
 from tests.conftest import settings_with
 from tests.support.sipuni import give_sipuni_account, wait_for_run

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
+from shared.ai.limits import ai_task_limits
 from shared.settings import Settings
+from workers import create_celery
 from workers.ai.answer import parse_answer, strip_fences, timestamp_ms
 from workers.ai.config import configuration_problem
 from workers.ai.errors import InvalidAnswer
-from workers import create_celery
-from shared.ai.limits import ai_task_limits
-from workers.ai.stt import split_text, wanted_read_timeout_s
 from workers.ai.prompt import CriterionSpec, TranscriptLine, build_prompt
 from workers.ai.providers.gemini import gemini_schema
+from workers.ai.stt import split_text, wanted_read_timeout_s
 
 CRITERIA = [CriterionSpec(7, "Greeting", 2, "Says hello"), CriterionSpec(9, "Closing", 1, None)]
 

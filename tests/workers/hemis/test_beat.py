@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from celeryconfig import beat_schedule, build_config
-from shared.hemis.start import run_lock
+from shared.hemis.names import run_lock
 from shared.models import SyncRun
 from shared.settings import ConfigError
 from tests.support.hemis import hemis_settings, wait_for_run

@@ -8,9 +8,9 @@ import os
 import signal
 import time
 
-from shared.hemis.start import progress_scope, run_kind, run_lock
-from shared.runs.record import create_run, new_run_id
+from shared.hemis.names import progress_scope, run_kind, run_lock
 from shared.runs.progress import ProgressStore
+from shared.runs.record import create_run, new_run_id
 from tests.support.hemis import assert_matches_simulator, hemis_settings, only_these_workers_on_hemis, wait_for_run
 from tests.support.recovery import RECOVERY_BOUND_S, lease_store, seconds_until_taken_over, wait_for_held
 

@@ -6,7 +6,12 @@ from __future__ import annotations
 import pytest
 
 from workers.ratelimit.budget import (
-    SPACING_MARGIN_RATIO, WHOLE_SECOND_GAP_S, RateLimitWait, ServerBudget, limit_headers, retry_after_s,
+    SPACING_MARGIN_RATIO,
+    WHOLE_SECOND_GAP_S,
+    RateLimitWait,
+    ServerBudget,
+    limit_headers,
+    retry_after_s,
 )
 
 

@@ -17,8 +17,8 @@ from flask.testing import FlaskClient
 
 from api import create_app
 from shared.models import SyncRun
-from shared.runs.progress import ProgressStore
 from shared.redis_client import make_redis
+from shared.runs.progress import ProgressStore
 from tests.conftest import TEST_PASSWORD, settings_with
 from tests.support.hemis import assert_matches_simulator, only_these_workers_on_hemis, wait_for_run
 from tests.support.recovery import RECOVERY_BOUND_S

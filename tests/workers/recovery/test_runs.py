@@ -9,8 +9,8 @@ from datetime import timedelta
 from sqlalchemy import update
 
 from shared.leases.store import RepublishSpec
-from shared.runs.locks import RunLock
 from shared.models import Call, SyncRun, utcnow
+from shared.runs.locks import RunLock
 from shared.runs.progress import ProgressStore
 from shared.runs.record import create_run, new_run_id
 from shared.sipuni.names import KIND_STEP2, step2_scope

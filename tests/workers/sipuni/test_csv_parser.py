@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 
 from workers.sipuni.csv_parser import (
-    CsvFormatError, call_from_row, extension_of, iter_file, normalise_header, parse_bytes, usual_offset_s,
+    CsvFormatError,
+    call_from_row,
+    extension_of,
+    iter_file,
+    normalise_header,
+    parse_bytes,
+    usual_offset_s,
 )
 
 DATA = Path(__file__).parent / "data"

@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from shared.runs.locks import RunLock
 from shared.models import Call, CallLogEntry, SyncRun
+from shared.runs.locks import RunLock
 from shared.sipuni.names import step2_scope
 from tests.support.sipuni import expected_outcomes, wait_for_run
 from tests.support.workers import PROJECT_ROOT

@@ -12,11 +12,11 @@ import requests
 
 from shared.metrics import UpstreamMeter
 from shared.settings import Settings
-from workers.ratelimit.slots import RateLimiter
 from workers.ai.config import PROVIDER_GEMINI, PROVIDER_OPENAI, model_name
-from workers.ai.errors import AiFailure, body_excerpt
 from workers.ai.deadline import Deadline
+from workers.ai.errors import AiFailure, body_excerpt
 from workers.ai.prompt import Prompt
+from workers.ratelimit.slots import RateLimiter
 from workers.upstream.http import RetryPolicy, request_with_retries
 
 LLM_ATTEMPTS = 3

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from workers.ai.errors import InvalidAnswer
 from workers.ai.deadline import Deadline
+from workers.ai.errors import InvalidAnswer
 from workers.ai.prompt import Prompt
 from workers.ai.providers import LLM_TEMPERATURE, HttpProvider
 
