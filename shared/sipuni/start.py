@@ -13,6 +13,7 @@ and records both runs before step 1 is published; step 1 publishes step 2 when i
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -108,6 +109,10 @@ def _run_finished(svc: Services, run_id: str) -> bool:
         return run is not None and run.status in FINISHED_STATUSES
 
 
+_STEPS = {KIND_STEP1: (take_step1_lock, step1_scope, catalog.SIPUNI_FETCH_CSV),
+          KIND_STEP2: (take_step2_lock, step2_scope, catalog.SIPUNI_PROCESS_CSV)}
+
+
 def step1_kwargs(run_id: str, organization_id: int, limit: int, window: ExportWindow | None,
                  step2_run_id: str | None = None) -> dict[str, Any]:
     return {"run_id": run_id, "organization_id": organization_id, "limit": limit,
@@ -126,30 +131,27 @@ def step2_kwargs(run_id: str, organization_id: int, window: ExportWindow | None,
 
 def start_step1(svc: Services, organization_id: int, triggered_by: str, limit: int,
                 window: ExportWindow | None) -> tuple[str, str]:
-    """Lock, record and enqueue step 1; raises StepOneRunning when one is on."""
-    run_id = str(uuid.uuid4())
-    lock = take_step1_lock(svc, organization_id, run_id)
-    try:
-        run_id, task_id = new_run(svc, KIND_STEP1, organization_id, triggered_by, step1_scope(organization_id),
-                                  run_id)
-        publish_leased(svc, catalog.SIPUNI_FETCH_CSV, kwargs=step1_kwargs(run_id, organization_id, limit, window),
-                       task_id=task_id)
-    except BaseException:
-        lock.release(run_id)
-        raise
-    return run_id, task_id
+    """Lock, record and publish step 1; raises StepOneRunning when one is on."""
+    return _start_step(svc, organization_id, triggered_by, KIND_STEP1,
+                       lambda run_id: step1_kwargs(run_id, organization_id, limit, window))
 
 
 def start_step2(svc: Services, organization_id: int, triggered_by: str,
                 window: ExportWindow | None, limit: int | None = None) -> tuple[str, str]:
-    """Lock, record and enqueue step 2; raises StepTwoRunning when one is on."""
+    """Lock, record and publish step 2; raises StepTwoRunning when one is on."""
+    return _start_step(svc, organization_id, triggered_by, KIND_STEP2,
+                       lambda run_id: step2_kwargs(run_id, organization_id, window, limit))
+
+
+def _start_step(svc: Services, organization_id: int, triggered_by: str, kind: str,
+                kwargs_for: Callable[[str], dict[str, Any]]) -> tuple[str, str]:
+    """The organization's lock of this step, the run's record, then its first task; (run id, task id)."""
+    take_lock, scope, task = _STEPS[kind]
     run_id = str(uuid.uuid4())
-    lock = take_step2_lock(svc, organization_id, run_id)
+    lock = take_lock(svc, organization_id, run_id)
     try:
-        run_id, task_id = new_run(svc, KIND_STEP2, organization_id, triggered_by, step2_scope(organization_id),
-                                  run_id)
-        publish_leased(svc, catalog.SIPUNI_PROCESS_CSV, kwargs=step2_kwargs(run_id, organization_id, window, limit),
-                       task_id=task_id)
+        run_id, task_id = new_run(svc, kind, organization_id, triggered_by, scope(organization_id), run_id)
+        publish_leased(svc, task, kwargs=kwargs_for(run_id), task_id=task_id)
     except BaseException:
         lock.release(run_id)
         raise
