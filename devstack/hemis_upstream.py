@@ -44,8 +44,9 @@ def first_hemis_sync(env: dict[str, str]) -> list[str]:
     """With the demo simulator, sync students then employees once, as the nightly run would."""
     if env.get("HEMIS_DEMO") != "1":
         return []
+    from shared.catalog import HEMIS_NIGHTLY_SYNC
     from shared.settings import Settings
     from workers import create_celery
 
-    create_celery(Settings.from_env(env)).send_task("hemis.nightly_sync")
+    create_celery(Settings.from_env(env)).send_task(HEMIS_NIGHTLY_SYNC)
     return ["  HEMIS   first sync queued: GET /api/hemis/progress/students shows it"]
