@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
+from shared.hemis.names import FULL_RUN_KINDS
 from shared.models import FINISHED_STATUSES, RunStatus, SyncRun
 from shared.runs.record import run_as_dict
 from shared.sipuni.names import KIND_STEP1, KIND_STEP2, step2_counts
@@ -22,7 +23,6 @@ DEFAULT_FINISHED_SHOWN = 20
 MAX_RUNS_LISTED = 100
 RATE_LIMIT_WORDS = "rate limit"
 ACTIVE_STATUSES = (RunStatus.RUNNING.value, RunStatus.PENDING.value)
-FULL_HEMIS_KINDS = ("hemis_students", "hemis_employees")  # paged runs; hemis_student/_employee are one record
 
 
 def visible_runs(statement: Select[tuple[SyncRun]], *, organization_id: int | None,
@@ -69,7 +69,7 @@ def run_view(run: SyncRun, live: dict[str, str] | None, live_errors: Sequence[st
 
 
 def _numbers(kind: str, record: dict[str, Any], live: dict[str, str] | None) -> dict[str, Any]:
-    if kind in FULL_HEMIS_KINDS and live is not None:
+    if kind in FULL_RUN_KINDS and live is not None:
         return {"unit": "pages", "done": _int(live.get("pagesDone")), "total": _int(live.get("pagesTotal")) or None,
                 "records": _int(live.get("processedRecords")), "recordsTotal": _int(live.get("totalRecords")),
                 "skipped": 0, "failed": _int(live.get("failedPages"))}

@@ -13,9 +13,9 @@ from api.http.validation import ModelT, field_errors
 from api.runs.cli import CLI_TRIGGER, WATCH_HELP, refused, report_started
 from api.sipuni.routes import DateWindow, Step1Query
 from shared.db import session_scope
-from shared.sipuni import start as sipuni_runs
 from shared.sipuni.account import AccountMissing, UnknownOrganization, resolve_account
 from shared.sipuni.names import csv_key
+from shared.sipuni.start import ExportWindow, RunInProgress, start_step1, start_step2
 
 sipuni_cli = AppGroup("sipuni", help="Sipuni step 1 (CSV export) and step 2 (recordings).")
 
@@ -43,10 +43,9 @@ def step1(organization_id: int, date_from: str | None, date_to: str | None, limi
     query = _validated(Step1Query, **{"from": date_from, "to": date_to, "limit": limit})
     _require_organization(organization_id)
     try:
-        run_id, task_id = sipuni_runs.start_step1(services(), organization_id,
-                                                  CLI_TRIGGER, query.limit,
-                                                  sipuni_runs.ExportWindow(query.date_from, query.date_to))
-    except sipuni_runs.RunInProgress as exc:
+        run_id, task_id = start_step1(services(), organization_id, CLI_TRIGGER, query.limit,
+                                      ExportWindow(query.date_from, query.date_to))
+    except RunInProgress as exc:
         refused(str(exc), exc.run_id)
     report_started(run_id, task_id, watch)
 
@@ -63,10 +62,9 @@ def step2(organization_id: int, date_from: str | None, date_to: str | None, limi
     if services().storage.size(csv_key(organization_id)) is None:
         raise click.ClickException("CSV file not found. Please run Step 1 first.")
     try:
-        run_id, task_id = sipuni_runs.start_step2(services(), organization_id,
-                                                  CLI_TRIGGER, sipuni_runs.ExportWindow(window.date_from, window.date_to),
-                                                  limit)
-    except sipuni_runs.RunInProgress as exc:
+        run_id, task_id = start_step2(services(), organization_id, CLI_TRIGGER,
+                                      ExportWindow(window.date_from, window.date_to), limit)
+    except RunInProgress as exc:
         refused(str(exc), exc.run_id)
     report_started(run_id, task_id, watch)
 

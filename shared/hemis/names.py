@@ -14,8 +14,6 @@ HEMIS_KINDS = (STUDENTS, EMPLOYEES)
 SINGLE_KINDS = {"student": STUDENTS, "employee": EMPLOYEES}
 # A run extends its lock as its pages finish; one that stops doing so frees its kind within this long.
 LOCK_TTL_S = 15 * 60
-FULL_RUN_KINDS = ("hemis_students", "hemis_employees")  # paged runs
-SINGLE_RUN_KINDS = ("hemis_student", "hemis_employee")  # one record each
 
 
 def progress_scope(kind: str) -> str:
@@ -31,6 +29,11 @@ def run_kind(kind: str) -> str:
 def single_run_kind(kind: str) -> str:
     """The `sync_runs.kind` of a single-record sync of `kind` (students, employees)."""
     return f"hemis_{kind[:-1]}"
+
+
+# The `sync_runs.kind` of every HEMIS run: paged full runs, and single-record syncs.
+FULL_RUN_KINDS = tuple(run_kind(kind) for kind in HEMIS_KINDS)
+SINGLE_RUN_KINDS = tuple(single_run_kind(kind) for kind in HEMIS_KINDS)
 
 
 def run_lock(client: redis.Redis, kind: str) -> RunLock:

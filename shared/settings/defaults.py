@@ -54,7 +54,7 @@ DEFAULT_STT_TIMEOUT_S = 3600
 LOG_FORMAT_TEXT: Final = "text"
 LOG_FORMAT_JSON: Final = "json"
 LOG_FORMATS = (LOG_FORMAT_TEXT, LOG_FORMAT_JSON)
-# Crash recovery (see shared/inflight.py, workers/recovery/): beat sweeps every
+# Crash recovery (see shared/leases/, workers/recovery/): beat sweeps every
 # RECOVERY_SWEEP_INTERVAL_S; a running unit whose heartbeat is older than RECOVERY_LEASE_S, or held by
 # a worker silent for RECOVERY_WORKER_ALIVE_S, is published again; a queued unit not taken
 # RECOVERY_QUEUED_GRACE_S after it was due, while its queue is empty, too. A unit is published again
