@@ -10,7 +10,7 @@ Control API (JSON, for tests and benchmarks):
 - `POST /control/format`  {"header": "new|old|2015", "bom": bool, "names": bool, "trailing": "ragged|all|none", "seconds": bool}
 - `POST /control/faults`  {"latencyMs", "chunkDelayMs", "failNext": [{"endpoint", "status", "count", "retryAfter"}],
                            "dropNext": {"count", "afterBytes"}, "dropRecords": {id: count}, "recordStatus": {id: status},
-                           "recordingSizes": {id: bytes}} — merged into the current faults
+                           "recordingSizes": {id or "*": bytes}} — merged into the current faults
                           Recording variants (real servers differ): "recordContentTypes": {id or "*": type, "" = no
                           header}, "recordFormats": {id: "mp3|wav|ogg"}, "htmlRecordings": {id: content type of an
                           HTML page served instead, status 200}, "gzipRecordings": bool (Content-Encoding: gzip with
@@ -63,6 +63,10 @@ class Faults:
     html_recordings: dict[str, str] = field(default_factory=dict)
     gzip_recordings: bool = False
     bad_hash_padding_bytes: int = 0
+
+    def recording_size_for(self, record_id: str, generated: int) -> int:
+        """A size set for this recording, else one set for every recording ("*"), else the generated one."""
+        return self.recording_sizes.get(record_id, self.recording_sizes.get("*", generated))
 
     def content_type_for(self, record_id: str) -> str:
         return self.record_content_types.get(record_id, self.record_content_types.get("*", DEFAULT_RECORDING_TYPE))
@@ -241,7 +245,7 @@ class SipuniHandler(BaseHTTPRequestHandler):
             self.sim.record_requests[record_id] += 1
             call = self.sim.by_id.get(record_id)
             forced_status = self.sim.faults.record_status.get(record_id)
-            size = self.sim.faults.recording_sizes.get(record_id, call.recording_size if call else 0)
+            size = self.sim.faults.recording_size_for(record_id, call.recording_size if call else 0)
             html_type = self.sim.faults.html_recordings.get(record_id)
             content_type = self.sim.faults.content_type_for(record_id)
             audio_format = self.sim.faults.record_formats.get(record_id, "mp3")
