@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared import catalog
+from shared import catalog, redis_url
 from shared.ai.limits import ai_task_annotations
 from shared.settings import ConfigError, Settings
 
@@ -21,13 +21,7 @@ def build_config(settings: Settings) -> dict[str, Any]:
     """The Celery settings for one deployment."""
     hard_limit_s = settings.celery_task_time_limit_s
     return {
-        "broker_url": settings.redis_url,
-        "result_backend": settings.redis_url,
-        "broker_transport_options": {
-            # A message a dead worker held is redelivered after this long: longer than any task.
-            "visibility_timeout": settings.celery_visibility_timeout_s,
-        },
-        "result_backend_transport_options": {"visibility_timeout": settings.celery_visibility_timeout_s},
+        **redis_config(settings),
         "broker_connection_retry_on_startup": True,
         "task_serializer": "json",
         "result_serializer": "json",
@@ -60,6 +54,22 @@ def build_config(settings: Settings) -> dict[str, Any]:
         "enable_utc": True,
         "beat_schedule": beat_schedule(settings),
     }
+
+
+def redis_config(settings: Settings) -> dict[str, Any]:
+    """Broker and result backend on REDIS_URL: one server, or the master the sentinels name now
+    (kombu's `sentinel://` transport and Celery's sentinel backend, spelled by `shared.redis_url`)."""
+    target = settings.redis_target
+    url = redis_url.celery_url(target)
+    # A message a dead worker held is redelivered after this long: longer than any task.
+    transport = {"visibility_timeout": settings.celery_visibility_timeout_s,
+                 **redis_url.celery_transport_options(target)}
+    config: dict[str, Any] = {"broker_url": url, "result_backend": url, "broker_transport_options": transport,
+                              "result_backend_transport_options": dict(transport)}
+    tls = redis_url.celery_ssl(target)
+    if tls is not None:
+        config.update(broker_use_ssl=tls, redis_backend_use_ssl=dict(tls))
+    return config
 
 
 def beat_schedule(settings: Settings) -> dict[str, Any]:

@@ -34,6 +34,7 @@ import requests  # noqa: E402
 from alembic import command  # noqa: E402
 from alembic.config import Config  # noqa: E402
 
+from bench.scale_support.meters import groups_cpu_s  # noqa: E402
 from shared.db import make_engine, make_session_factory  # noqa: E402
 from shared.hemis.start import start_full_run  # noqa: E402
 from shared.models import SyncRun, utcnow  # noqa: E402
@@ -57,7 +58,6 @@ SPEEDUP_TARGET = 10.0
 RUN_TIMEOUT_S = 1800
 DEFAULT_SYSTEM_REPEATS = 3
 FINISH_POLL_S = 0.05  # the run's end is seen within this long (the loop's end is timed exactly)
-CLOCK_TICKS_PER_S = os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -156,20 +156,8 @@ def timed_system_run(settings: Settings, args: argparse.Namespace, label: str = 
 
 
 def workers_cpu_s(workers: list[WorkerProcess]) -> float:
-    """User + system CPU seconds of every live process in the workers' process groups (each worker
-    runs in its own session, so its pool children share its group)."""
-    groups = {worker.pid for worker in workers}
-    total_ticks = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # the process ended meanwhile
-        if int(fields[2]) in groups:  # fields after the name: state, ppid, pgrp, ...; utime, stime at 11, 12
-            total_ticks += int(fields[11]) + int(fields[12])
-    return total_ticks / CLOCK_TICKS_PER_S
+    """User + system CPU seconds of the workers' process groups (pool children included)."""
+    return groups_cpu_s({worker.pid for worker in workers})
 
 
 def wait_until_finished(factory, run_id: str) -> None:  # type: ignore[no-untyped-def]
@@ -228,9 +216,9 @@ def _prepared_upsert(columns: list[str]) -> str:
     placeholders = ", ".join(f"${n}" for n in range(1, len(columns) + 1))
     updates = ", ".join(f"{c} = excluded.{c}" if c in ALWAYS_WRITTEN or c == "synced_at" else
                         f"{c} = COALESCE(excluded.{c}, students.{c})"
-                        for c in columns if c not in ("hemis_id", "created_at"))
+                        for c in columns if c not in ("enrolment_key", "created_at"))
     return (f"PREPARE loop_upsert AS INSERT INTO students ({', '.join(columns)}) VALUES ({placeholders}) "
-            f"ON CONFLICT (hemis_id) DO UPDATE SET {updates}")
+            f"ON CONFLICT (enrolment_key) DO UPDATE SET {updates}")
 
 
 def throttled_run(settings: Settings, control: SimulatorControl, args: argparse.Namespace) -> dict[str, float]:

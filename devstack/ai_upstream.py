@@ -50,10 +50,10 @@ def ensure_demo_criteria(settings: Settings, organization_id: int) -> list[str]:
     from sqlalchemy import func, select
 
     from api.criteria.store import NewCriterion, create_criterion
-    from shared.db import make_engine, make_session_factory, session_scope
+    from shared.db import engine_for, make_session_factory, session_scope
     from shared.models import Criterion
 
-    engine = make_engine(settings.database_url)
+    engine = engine_for(settings)
     try:
         with session_scope(make_session_factory(engine)) as session:
             existing = select(func.count()).select_from(Criterion).where(Criterion.organization_id == organization_id)

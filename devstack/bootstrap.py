@@ -10,7 +10,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import func, select
 
-from shared.db import make_engine, make_session_factory, session_scope
+from shared.db import engine_for, make_session_factory, session_scope
 from shared.models import Organization, Role, User
 from shared.settings import Settings
 
@@ -27,7 +27,7 @@ class AdminCredentials:
 
 def migrate(settings: Settings, project_root: Path) -> None:
     config = Config(str(project_root / "alembic.ini"))
-    config.set_main_option("sqlalchemy.url", settings.database_url)
+    config.set_main_option("sqlalchemy.url", settings.migrations_url)  # PostgreSQL itself, never a PgBouncer
     command.upgrade(config, "head")
 
 
@@ -35,7 +35,7 @@ def ensure_admin(settings: Settings) -> AdminCredentials:
     """Create the demo organization and its admin when the database has no user yet."""
     from werkzeug.security import generate_password_hash
 
-    engine = make_engine(settings.database_url)
+    engine = engine_for(settings)
     try:
         with session_scope(make_session_factory(engine)) as session:
             admin = session.scalar(select(User).where(User.email == ADMIN_EMAIL))

@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from devstack.processes import ProcessGroup
-from shared.db import make_engine, make_session_factory, session_scope
+from shared.db import engine_for, make_session_factory, session_scope
 from shared.models import Organization, Role, User
 from shared.settings import Settings
 
@@ -62,7 +62,7 @@ def ensure_sipuni_demo(settings: Settings, organization_id: int) -> list[str]:
         return []
     from werkzeug.security import generate_password_hash
 
-    engine = make_engine(settings.database_url)
+    engine = engine_for(settings)
     try:
         with session_scope(make_session_factory(engine)) as session:
             organization = session.get(Organization, organization_id)

@@ -1,4 +1,13 @@
-"""Alembic environment: the URL comes from the caller (`-x url=` or the config) or DATABASE_URL."""
+"""Alembic environment: the URL comes from the caller (`-x url=` or the config), else from the
+settings: MIGRATIONS_DATABASE_URL, or DATABASE_URL when it is unset.
+
+Why a URL of its own: a migration is free to use what a PgBouncer in transaction mode forbids
+(session `SET lock_timeout`, statements outside a transaction such as `CREATE INDEX CONCURRENTLY`
+that must follow one another on one server connection), and it holds its connection for as long as
+the DDL takes, which would take one of the pooler's few server connections from the application
+(and fall foul of its `query_timeout` / `idle_transaction_timeout` where those are set). A
+deployment behind PgBouncer points MIGRATIONS_DATABASE_URL at PostgreSQL itself.
+"""
 
 from __future__ import annotations
 
@@ -9,19 +18,22 @@ from alembic import context
 
 from shared.db import make_engine
 from shared.models import Base
-from shared.settings import DEFAULT_SQLITE_FILE
+from shared.settings import Settings
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 
+# One connection, for the duration of the upgrade.
+MIGRATIONS_POOL_SIZE = 1
+
+
 def _database_url() -> str:
     return (
         context.get_x_argument(as_dictionary=True).get("url")
         or config.get_main_option("sqlalchemy.url")
-        or os.environ.get("DATABASE_URL")
-        or f"sqlite:///{DEFAULT_SQLITE_FILE}"
+        or Settings.from_env().migrations_url
     )
 
 
@@ -36,7 +48,7 @@ def run_migrations_online() -> None:
     url = _database_url()
     if url.startswith("sqlite:///"):
         os.makedirs(os.path.dirname(os.path.abspath(url.removeprefix("sqlite:///"))), exist_ok=True)
-    engine = make_engine(url)
+    engine = make_engine(url, pool_size=MIGRATIONS_POOL_SIZE, max_overflow=0)
     with engine.connect() as connection:
         # Batch mode lets ALTERs work on SQLite (the local demo) as well as PostgreSQL.
         context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)

@@ -3,7 +3,9 @@
 kombu keeps a queue's messages in one Redis list per priority step: `<queue>` for priority 0 (the
 recovered units) and `<queue>\\x06\\x16<step>` for the others. These are kombu's private names,
 pinned here once; `tests/shared/test_broker.py` compares them with the installed kombu, so an
-upgrade that changes them fails the suite instead of silently counting empty queues.
+upgrade that changes them fails the suite instead of silently counting empty queues. kombu's
+`sentinel://` transport keeps the same lists on whichever server is master: the client given here
+(`svc.redis`, from `make_redis`) follows that master too.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ Celery's. A key family is a function of the ids it is about; nothing else spells
 |---|---|---|---|
 | `run:<run id>` | hash | runs | a run's live progress (`shared.runs.progress`) |
 | `run:<run id>:errors` / `:finished` | list / set | runs | its error log; units counted once |
+| `run:<run id>:cancelled` | string | runs | the run was cancelled (`shared.runs.cancel`) |
 | `latest:<scope>` | string | runs | the latest run of a scope (e.g. `hemis:students`) |
 | `lock:<scope>` | string | runs | the run holding a scope (`shared.runs.locks`) |
 | `task:owner:<task id>` | string | runs | who may see a task (`shared.runs.owners`) |
@@ -18,9 +19,9 @@ Celery's. A key family is a function of the ids it is about; nothing else spells
 | `budget:<name>` / `ratelimit:<name>` | hash / string | workers.ratelimit | shared request budgets |
 | `ai:queued:<call id>` | string | shared.ai | a call queued for AI processing |
 | `metrics:records` / `metrics:upstream` | hash | shared.metrics | counters for `/metrics` |
-| `workers-online` | string | api.observability | the cached worker ping |
 | `jwt:revoked:<jti>` | string | api.auth | logged-out tokens |
-| `login...` | Flask-Limiter | api.auth | the login throttle (Flask-Limiter names the rest) |
+| `login:LIMITER/...` | `limits` counters | api.auth | the login throttle, per (account, address) and address |
+| `webhook-keys:LIMITER/...` | `limits` counters | api.sipuni | wrong webhook keys per client address |
 """
 
 from __future__ import annotations
@@ -39,6 +40,10 @@ def run_errors(run_id: str) -> str:
 
 def run_finished_units(run_id: str) -> str:
     return f"{PREFIX}run:{run_id}:finished"
+
+
+def run_cancelled(run_id: str) -> str:
+    return f"{PREFIX}run:{run_id}:cancelled"
 
 
 def latest_run(scope: str) -> str:
@@ -75,6 +80,11 @@ def worker_alive(holder: str) -> str:
     return f"{INFLIGHT_PREFIX}alive:{holder}"
 
 
+# The workers that renewed a liveness key lately (zset: name -> last renewal, epoch s): who may be
+# alive is read from it without scanning the keyspace (`GET /health`, `GET /overview`).
+WORKERS_SEEN = f"{INFLIGHT_PREFIX}workers-seen"
+
+
 # --- features --------------------------------------------------------------------------------------
 HEMIS_LEDGER_PARTS = ("meta", "done", "failed", "ids", "fingerprints", "totals", "finalizing")
 
@@ -107,9 +117,10 @@ def rate_slots(name: str) -> str:
 # --- observability and the API ---------------------------------------------------------------------
 METRICS_RECORDS = f"{PREFIX}metrics:records"
 METRICS_UPSTREAM = f"{PREFIX}metrics:upstream"
-WORKERS_ONLINE_CACHE = f"{PREFIX}workers-online"
-# Flask-Limiter's prefix for the login throttle's counters (it appends its own parts).
+# The login throttle's `limits` storage prefix (its `key_prefix`; `limits` appends `:LIMITER/...`).
 LOGIN_THROTTLE_PREFIX = f"{PREFIX}login"
+# The same for wrong webhook keys (`api.sipuni.webhook_throttle`), per client address.
+WEBHOOK_KEY_THROTTLE_PREFIX = f"{PREFIX}webhook-keys"
 
 
 def revoked_token(jti: str) -> str:

@@ -18,7 +18,7 @@ import redis
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from shared.db import make_engine, make_session_factory, session_scope
+from shared.db import engine_for, make_session_factory, session_scope
 from shared.leases.store import LeaseStore
 from shared.redis_client import make_redis
 from shared.runs.progress import ProgressStore
@@ -38,7 +38,8 @@ class Services:
 
     @cached_property
     def engine(self) -> Engine:
-        return make_engine(self.settings.database_url)
+        """DATABASE_URL (PostgreSQL or a PgBouncer), pooled per DATABASE_POOL_SIZE / DATABASE_MAX_OVERFLOW."""
+        return engine_for(self.settings)
 
     @cached_property
     def session_factory(self) -> sessionmaker[Session]:
@@ -46,7 +47,7 @@ class Services:
 
     @cached_property
     def redis(self) -> redis.Redis:
-        return make_redis(self.settings.redis_url)
+        return make_redis(self.settings.redis_target)
 
     @cached_property
     def progress(self) -> ProgressStore:

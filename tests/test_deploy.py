@@ -7,6 +7,7 @@ import shutil
 import subprocess
 
 import pytest
+import yaml
 
 from shared.settings import DEPRECATED_SETTINGS, FlowerSettings, Settings
 from tests.support.workers import PROJECT_ROOT
@@ -25,6 +26,23 @@ def test_docker_compose_config_is_valid(tmp_path):
     for service in ("api", "worker", "beat"):  # every process that touches files finds the bucket
         block = re.search(rf"^  {service}:\n(.*?)(?=^  \S)", config, re.MULTILINE | re.DOTALL).group(1)
         assert "STORAGE_URL: s3://navai" in block and "AWS_ENDPOINT_URL_S3: http://minio:9000" in block, service
+
+
+@pytest.mark.skipif(shutil.which("docker-compose") is None, reason="docker-compose (Debian package) not installed")
+def test_the_ha_profile_adds_a_master_a_replica_and_three_sentinels(tmp_path):
+    shutil.copy(PROJECT_ROOT / "docker-compose.yml", tmp_path / "docker-compose.yml")
+    (tmp_path / ".env").write_text("POSTGRES_PASSWORD=x\nFLOWER_BASIC_AUTH=a:b\nMINIO_ROOT_PASSWORD=m\n"
+                                   "REDIS_URL=sentinel://redis-sentinel-1:26379,redis-sentinel-2:26379/0\n"
+                                   "REDIS_SENTINEL_MASTER=navai\n")
+    result = subprocess.run(["docker-compose", "--profile", "ha", "config"], cwd=tmp_path, capture_output=True, check=False,
+                            text=True)
+    assert result.returncode == 0, result.stderr
+    ha = {"redis-master", "redis-replica", "redis-sentinel-1", "redis-sentinel-2", "redis-sentinel-3"}
+    assert ha <= set(re.findall(r"^  ([\w-]+):$", result.stdout, re.MULTILINE))
+    block = re.search(r"^  worker:\n(.*?)(?=^  \S)", result.stdout, re.MULTILINE | re.DOTALL).group(1)
+    assert "REDIS_SENTINEL_MASTER: navai" in block and "REDIS_URL: sentinel://redis-sentinel-1" in block
+    sentinel = yaml.safe_load(result.stdout)["services"]["redis-sentinel-1"]
+    assert "sentinel monitor navai redis-master 6379 2" in sentinel["command"][0] and sentinel["profiles"] == ["ha"]
 
 
 def test_procfile_runs_api_worker_beat_and_flower():

@@ -16,7 +16,7 @@ from celery.signals import worker_init, worker_process_init
 
 import celeryconfig
 from shared import logs
-from shared.db import make_engine
+from shared.db import engine_for
 from shared.services import Services
 from shared.settings import Settings
 from workers.ai import recovery as ai_recovery
@@ -61,7 +61,7 @@ def _before_fork(sender: Any = None, **_kwargs: Any) -> None:
     svc = getattr(getattr(sender, "app", None), "navai_services", None)
     if svc is None:
         return
-    make_engine(svc.settings.database_url).dispose()
+    engine_for(svc.settings).dispose()
     if svc.settings.database_url.startswith("postgresql"):
         importlib.import_module("psycopg2.extras")  # SQLAlchemy's dialect loads it at first connect
 

@@ -16,7 +16,8 @@ does nothing: a unit never runs twice at once through this mechanism (fencing).
 Keys (`shared.keys`, all under `navai:inflight:`): `<kind>:lease` (hash unit -> JSON state),
 `<kind>:spec` (hash unit -> JSON republish spec), `<kind>:due` (zset unit -> deadline), `kinds`
 (set), `holders` (set of worker names holding leases), `holder:<name>` (set of "kind<TAB>unit"),
-and `alive:<name>` (a worker's liveness key, renewed by a thread of its main process).
+`alive:<name>` (a worker's liveness key, renewed by a thread of its main process) and `workers-seen`
+(zset: the names of the workers that renewed one lately, read by `GET /health`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from shared.broker import queue_lengths
 
 HOLDER_PREFIX = keys.HOLDER_PREFIX
 QUEUED, HELD, RUNNING = "queued", "held", "running"
+# A worker not seen for this long leaves the index of workers seen (its liveness key expired long ago).
+WORKERS_SEEN_FORGET_S = 86_400
 SEPARATOR = "\t"
 
 # KEYS: lease hash, due zset, spec hash, kinds set. ARGV: kind, unit, lease json, due, spec json.
@@ -93,7 +96,7 @@ if o.holder ~= '' then redis.call('srem', '""" + HOLDER_PREFIX + """' .. o.holde
 return 1
 """
 
-# KEYS: lease hash. ARGV: kind, unit, expected token, new token. The new attempt count, or -1 when
+# KEYS: lease hash. ARGV: kind, unit, expected token, new token, now. The new attempt count, or -1 when
 # the lease changed hands meanwhile (another sweeper republished it, or the unit ended).
 _TAKE_OVER = """
 local old = redis.call('hget', KEYS[1], ARGV[2])
@@ -104,6 +107,7 @@ if o.holder ~= '' then redis.call('srem', '""" + HOLDER_PREFIX + """' .. o.holde
 o.token = ARGV[4]
 o.state = 'queued'
 o.holder = ''
+o.since = tonumber(ARGV[5])
 o.attempts = o.attempts + 1
 redis.call('hset', KEYS[1], ARGV[2], cjson.encode(o))
 return o.attempts
@@ -135,6 +139,14 @@ class Lease:
     holder: str
     attempts: int
     eta: float  # 0 when the message has no countdown
+    since: float = 0.0  # when it was (last) published; 0 for a lease written by an earlier version
+
+    @classmethod
+    def from_json(cls, kind: str, unit: str, raw: str) -> "Lease":
+        data = json.loads(raw)
+        return cls(kind=kind, unit=unit, token=data["token"], state=data["state"], holder=data["holder"],
+                   attempts=int(data["attempts"]), eta=float(data.get("eta") or 0),
+                   since=float(data.get("since") or 0))
 
 
 class LeaseStore:
@@ -162,8 +174,9 @@ class LeaseStore:
     def register(self, kind: str, unit: str, token: str, spec: RepublishSpec, eta: float | None = None) -> int:
         """Lease `unit` to the message `token` (state `queued`); returns its attempt count."""
         lease, due, specs = self._keys(kind)
-        state = {"token": token, "state": QUEUED, "holder": "", "attempts": 0, "eta": eta or 0}
-        deadline = max(time.time(), eta or 0) + self.queued_grace_s
+        now = time.time()
+        state = {"token": token, "state": QUEUED, "holder": "", "attempts": 0, "eta": eta or 0, "since": now}
+        deadline = max(now, eta or 0) + self.queued_grace_s
         return int(self._register(keys=[lease, due, specs, keys.LEASE_KINDS],
                                   args=[kind, unit, json.dumps(state), deadline, json.dumps(spec.__dict__)]))
 
@@ -191,13 +204,13 @@ class LeaseStore:
     def take_over(self, kind: str, unit: str, expected_token: str, new_token: str) -> int | None:
         """Hand the unit to a new message (compare-and-set); its attempt count, or None if lost."""
         lease, _, _ = self._keys(kind)
-        attempts = int(self._take_over(keys=[lease], args=[kind, unit, expected_token, new_token]))
+        attempts = int(self._take_over(keys=[lease], args=[kind, unit, expected_token, new_token, time.time()]))
         return None if attempts < 0 else attempts
 
-    def look_again_at(self, kind: str, units: list[str], when: float) -> None:
-        """Move the deadlines of units that must wait (queued behind a backlog)."""
-        if units:
-            self.redis.zadd(self._keys(kind)[1], {unit: when for unit in units}, xx=True)
+    def look_again_at(self, kind: str, when_by_unit: dict[str, float]) -> None:
+        """Move the deadlines of units that must wait (queued behind a backlog), in one command."""
+        if when_by_unit:
+            self.redis.zadd(self._keys(kind)[1], when_by_unit, xx=True)
 
     def forget_deadline(self, kind: str, unit: str) -> None:
         self.redis.zrem(self._keys(kind)[1], unit)
@@ -211,11 +224,21 @@ class LeaseStore:
     # --- reading ------------------------------------------------------------------------------
     def get(self, kind: str, unit: str) -> Lease | None:
         raw = self.redis.hget(self._keys(kind)[0], unit)
-        if raw is None:
-            return None
-        data = json.loads(raw)
-        return Lease(kind=kind, unit=unit, token=data["token"], state=data["state"], holder=data["holder"],
-                     attempts=int(data["attempts"]), eta=float(data.get("eta") or 0))
+        return None if raw is None else Lease.from_json(kind, unit, raw)
+
+    def get_many(self, kind: str, units: list[str]) -> dict[str, Lease | None]:
+        """The leases of `units` in one command (a sweep reads a whole backlog's at once)."""
+        if not units:
+            return {}
+        found = self.redis.hmget(self._keys(kind)[0], units)
+        return {unit: None if raw is None else Lease.from_json(kind, unit, raw) for unit, raw in zip(units, found)}
+
+    def specs_many(self, kind: str, units: list[str]) -> dict[str, RepublishSpec | None]:
+        """The republish specs of `units` in one command."""
+        if not units:
+            return {}
+        found = self.redis.hmget(self._keys(kind)[2], units)
+        return {unit: None if raw is None else RepublishSpec.from_json(raw) for unit, raw in zip(units, found)}
 
     def spec(self, kind: str, unit: str) -> RepublishSpec | None:
         raw = self.redis.hget(self._keys(kind)[2], unit)
@@ -256,10 +279,30 @@ class LeaseStore:
 
     # --- worker liveness ------------------------------------------------------------------------
     def set_alive(self, holder: str, ttl_s: float) -> None:
-        self.redis.set(keys.worker_alive(holder), "1", px=int(ttl_s * 1000))
+        """Set the worker's liveness key for `ttl_s` and name it in the index of workers seen."""
+        now = time.time()
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.set(keys.worker_alive(holder), "1", px=int(ttl_s * 1000))
+        pipe.zadd(keys.WORKERS_SEEN, {holder: now})
+        pipe.zremrangebyscore(keys.WORKERS_SEEN, "-inf", now - WORKERS_SEEN_FORGET_S)
+        pipe.execute()
 
     def clear_alive(self, holder: str) -> None:
-        self.redis.delete(keys.worker_alive(holder))
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.delete(keys.worker_alive(holder))
+        pipe.zrem(keys.WORKERS_SEEN, holder)
+        pipe.execute()
 
     def is_alive(self, holder: str) -> bool:
         return bool(self.redis.exists(keys.worker_alive(holder)))
+
+    def alive_workers(self) -> list[str]:
+        """The workers whose liveness key is set, in two round trips and without a broadcast: the
+        index names the candidates, and each key's own expiry (Redis' clock, not the hosts') decides."""
+        names = self.redis.zrange(keys.WORKERS_SEEN, 0, -1)
+        if not names:
+            return []
+        pipe = self.redis.pipeline(transaction=False)
+        for name in names:
+            pipe.exists(keys.worker_alive(name))
+        return sorted(name for name, alive in zip(names, pipe.execute(), strict=True) if alive)

@@ -25,10 +25,12 @@ from shared.models.platform import (
     SyncRun,
     User,
 )
+from shared.models.teams import Branch, Department
 
 __all__ = [
     "AI_STATUSES", "MAX_SCORE_BY_MODE", "AiStatus", "CallScore", "Criterion", "ScoringMode",
     "TranscriptSegment", "Violation", "Employee", "Student",
+    "Branch", "Department",
     "ADMIN_ROLES", "DEFAULT_TIME_ZONE", "FINISHED_STATUSES", "READER_ROLES", "Base", "Call", "CallLogEntry", "JSONType", "Organization", "Role",
     "RunStatus", "SyncRun", "UTCDateTime", "User", "utcnow",
 ]

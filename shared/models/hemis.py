@@ -1,6 +1,9 @@
 """Students and employees synced from HEMIS (one HEMIS per deployment, so no organization column).
 
 HEMIS ids are `int | str` in the wild (a hex `specialty.id` was seen), so ids are kept as strings.
+A student row is one enrolment: `student-list` lists a person (`id`) once per enrolment (`meta_id`),
+e.g. a bachelor's and a master's, so rows are keyed by `enrolment_key` (the `meta_id`; the person's
+`id` as `person:<id>` for an item without one) and `hemis_id` is the person, on several rows.
 `raw` holds the whole upstream item; the columns are the fields people query.
 `last_seen_run_id` is the last full run that saw the record; after a complete and consistent run,
 records it did not see get `is_active = false` and `deactivated_by_run_id`.
@@ -19,6 +22,8 @@ ID_LENGTH = 64
 CODE_LENGTH = 32
 NAME_LENGTH = 255
 RUN_ID_LENGTH = 36
+# `meta_id`, or `person:` + the person's id (an id of at most ID_LENGTH characters).
+ENROLMENT_KEY_LENGTH = 80
 
 
 def _name() -> Mapped[str | None]:
@@ -55,10 +60,13 @@ class HemisRecordMixin:
 
 
 class Student(HemisRecordMixin, Base):
+    """One row per enrolment: a person studying for two degrees has two rows (two `meta_id`s)."""
+
     __tablename__ = "students"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    hemis_id: Mapped[str] = mapped_column(String(ID_LENGTH), unique=True)
+    enrolment_key: Mapped[str] = mapped_column(String(ENROLMENT_KEY_LENGTH), unique=True)
+    hemis_id: Mapped[str] = mapped_column(String(ID_LENGTH), index=True)
     meta_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
     # Unverified records have none; the number is kept once known (blanks never overwrite).
     student_id_number: Mapped[str | None] = mapped_column(String(CODE_LENGTH), index=True)

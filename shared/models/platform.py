@@ -31,10 +31,13 @@ class RunStatus(str, enum.Enum):
     COMPLETED = "completed"
     COMPLETED_WITH_ERRORS = "completed_with_errors"
     FAILED = "failed"
+    # Stopped by `POST /runs/<runId>/cancel` (shared.runs.cancel); final, like the three above.
+    CANCELLED = "cancelled"
 
 
 FINISHED_STATUSES = frozenset(
-    {RunStatus.COMPLETED.value, RunStatus.COMPLETED_WITH_ERRORS.value, RunStatus.FAILED.value}
+    {RunStatus.COMPLETED.value, RunStatus.COMPLETED_WITH_ERRORS.value, RunStatus.FAILED.value,
+     RunStatus.CANCELLED.value}
 )
 
 
@@ -57,6 +60,8 @@ class Organization(Base):
     next_scheduled_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     # SHA-256 (hex) of the organization's own webhook key; the key itself is shown once, never stored.
     webhook_key_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The language calls are analysed in ("uz", "ru", "en": shared.ai.languages); None follows STT_LANGUAGE.
+    analysis_language: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     users: Mapped[list["User"]] = relationship(back_populates="organization")
@@ -77,6 +82,13 @@ class User(Base):
     first_name: Mapped[str | None] = mapped_column(String(100))
     last_name: Mapped[str | None] = mapped_column(String(100))
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Carried by every token as a claim; bumped when the password, email, role, organization or
+    # activity changes, so that every token issued before answers 401 (see api.auth.credentials).
+    credential_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The user's department (shared.models.teams), one of their organization's; None: in none.
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
+    # A MANAGER limited to this department sees only its people's calls and figures (api.teams.scope).
+    managed_department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organization: Mapped[Organization | None] = relationship(back_populates="users")

@@ -14,6 +14,13 @@ KNOWN_ENVS = (ENV_PRODUCTION, ENV_DEVELOPMENT, ENV_TEST)
 DEFAULT_PORT = 3000
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 DEFAULT_SQLITE_FILE = ".data/navai.sqlite3"
+# SQLAlchemy's pool in each process (an API process, a worker's pool process, beat): connections
+# kept open, and how many more it may open at a busy moment (SQLAlchemy's own defaults). A worker's
+# pool process runs one task at a time and a gunicorn sync process one request, each holding one
+# connection at a time (tests/test_pgbouncer.py runs with 1 and no overflow): such a process never
+# opens more than one; the bounds cap threaded servers. README "Running at scale" has the arithmetic.
+DEFAULT_DATABASE_POOL_SIZE = 5
+DEFAULT_DATABASE_MAX_OVERFLOW = 10
 DEFAULT_DATA_DIR = ".data/files"
 DEFAULT_SIPUNI_API_URL = "https://sipuni.com/api"
 DEFAULT_HEMIS_SYNC_CRON = "0 1 * * *"
@@ -31,13 +38,29 @@ DEFAULT_GEMINI_API_URL = "https://generativelanguage.googleapis.com/v1beta"
 MIN_JWT_SECRET_BYTES = 32
 # A webhook key is a bearer secret in a header: long enough not to be guessed by trying.
 MIN_WEBHOOK_KEY_LENGTH = 24
+# The bearer token of /metrics, for the same reason.
+MIN_METRICS_TOKEN_LENGTH = 24
 # A token lives at least a minute (clock skew) and at most a day (a stolen one dies soon).
 MIN_JWT_EXPIRES_S = 60
 MAX_JWT_EXPIRES_S = 86_400
+# Reverse proxies in front of the API, each appending to X-Forwarded-For (TRUSTED_PROXIES, werkzeug's
+# ProxyFix): 0 = none, forwarded headers are ignored and the client address is the connection's.
+DEFAULT_TRUSTED_PROXY_HOPS = 0
+MAX_TRUSTED_PROXY_HOPS = 5
 DEFAULT_FLOWER_ADDRESS = "127.0.0.1"
 # Bounded triggers: the longest step-1/step-2 date window, and active criteria per organization.
 DEFAULT_SIPUNI_MAX_WINDOW_DAYS = 366
 DEFAULT_MAX_CRITERIA = 30
+# Bounded tenants (issue #18): an organization's call-sync schedule comes due at most every
+# SYNC_MIN_INTERVAL_S (a full sync every minute would spend the rate limits every tenant shares;
+# a cron cannot be finer than a minute anyway); an EMPLOYEE's or MANAGER's statistics window spans
+# at most STATS_MAX_WINDOW_DAYS days; a statistics query is cancelled after STATS_STATEMENT_TIMEOUT_MS.
+DEFAULT_SYNC_MIN_INTERVAL_S = 900
+MIN_SYNC_INTERVAL_S = 60
+MAX_SYNC_INTERVAL_S = 86_400  # at most daily: what a schedule that names days can always keep
+DEFAULT_STATS_MAX_WINDOW_DAYS = 400
+DEFAULT_STATS_STATEMENT_TIMEOUT_MS = 10_000
+MAX_STATS_STATEMENT_TIMEOUT_MS = 3_600_000
 # Every task ends within the hard limit; a message a dead worker held goes back to the queue after
 # the visibility timeout, which must therefore be longer than the longest task.
 DEFAULT_TASK_TIME_LIMIT_S = 300

@@ -7,9 +7,12 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, BeforeValidator, Field, field_validator, model_validator
 
+from shared.redis_url import RedisTarget, parse_redis_target
 from shared.settings.defaults import (
     DEFAULT_AI_RATE_LIMIT_PER_S,
     DEFAULT_DATA_DIR,
+    DEFAULT_DATABASE_MAX_OVERFLOW,
+    DEFAULT_DATABASE_POOL_SIZE,
     DEFAULT_GEMINI_API_URL,
     DEFAULT_HEMIS_PAGE_SIZE,
     DEFAULT_HEMIS_RATE_LIMIT_PER_S,
@@ -29,19 +32,28 @@ from shared.settings.defaults import (
     DEFAULT_SIPUNI_MAX_WINDOW_DAYS,
     DEFAULT_SIPUNI_RATE_LIMIT_PER_S,
     DEFAULT_SQLITE_FILE,
+    DEFAULT_STATS_MAX_WINDOW_DAYS,
+    DEFAULT_STATS_STATEMENT_TIMEOUT_MS,
     DEFAULT_STT_LANGUAGE,
     DEFAULT_STT_RATE_LIMIT_PER_S,
     DEFAULT_STT_TIMEOUT_S,
+    DEFAULT_SYNC_MIN_INTERVAL_S,
     DEFAULT_SYNC_SCHEDULE_TICK_S,
     DEFAULT_TASK_TIME_LIMIT_S,
+    DEFAULT_TRUSTED_PROXY_HOPS,
     DEFAULT_VISIBILITY_TIMEOUT_S,
     DEFAULT_WORKER_CONCURRENCY,
     ENV_PRODUCTION,
     LOG_FORMAT_TEXT,
     MAX_HEMIS_PAGE_SIZE,
     MAX_JWT_EXPIRES_S,
+    MAX_STATS_STATEMENT_TIMEOUT_MS,
+    MAX_SYNC_INTERVAL_S,
+    MAX_TRUSTED_PROXY_HOPS,
     MIN_JWT_EXPIRES_S,
     MIN_JWT_SECRET_BYTES,
+    MIN_METRICS_TOKEN_LENGTH,
+    MIN_SYNC_INTERVAL_S,
     MIN_WEBHOOK_KEY_LENGTH,
     SOFT_LIMIT_MAX_MARGIN_S,
     SOFT_LIMIT_MIN_MARGIN_S,
@@ -74,9 +86,35 @@ class RuntimeGroup(BaseModel):
 
 
 class StoreGroup(BaseModel):
+    # PostgreSQL directly, or a PgBouncer in `pool_mode = transaction` (README "Running at scale").
     database_url: str = f"sqlite:///{DEFAULT_SQLITE_FILE}"
-    # Broker, result backend, live progress, locks, rate limits.
+    # Where `alembic upgrade` connects ("" = DATABASE_URL): PostgreSQL itself when DATABASE_URL is a PgBouncer.
+    migrations_database_url: str = ""
+    database_pool_size: int = Field(DEFAULT_DATABASE_POOL_SIZE, ge=1,
+                                    description="database connections each process keeps open")
+    database_max_overflow: int = Field(DEFAULT_DATABASE_MAX_OVERFLOW, ge=0,
+                                       description="connections a process may open beyond DATABASE_POOL_SIZE")
+    # Broker, result backend, live progress, locks, rate limits: redis://, rediss://, or the sentinels
+    # (sentinel://h1:26379,h2:26379/0, sentinels:// over TLS) of the master REDIS_SENTINEL_MASTER.
     redis_url: str = DEFAULT_REDIS_URL
+    redis_sentinel_master: str = ""
+    redis_sentinel_password: str = ""  # the sentinels' own; the master's is in REDIS_URL
+
+    @property
+    def redis_target(self) -> RedisTarget:
+        """REDIS_URL read once, for every Redis client (`shared.redis_url`)."""
+        return parse_redis_target(self.redis_url, self.redis_sentinel_master, self.redis_sentinel_password)
+
+    @model_validator(mode="after")
+    def _redis_url_understood(self) -> Self:
+        self.redis_target  # noqa: B018 (raises ValueError naming REDIS_URL or REDIS_SENTINEL_MASTER)
+        return self
+
+    @property
+    def migrations_url(self) -> str:
+        """Alembic's database: MIGRATIONS_DATABASE_URL, else DATABASE_URL. (A property, not a
+        filled-in field, so that a copy with another DATABASE_URL follows it.)"""
+        return self.migrations_database_url or self.database_url
 
 
 # --- secrets and the API -----------------------------------------------------------------------
@@ -91,6 +129,15 @@ class ApiGroup(BaseModel):
                                description="access-token lifetime: a minute (clock skew) to a day")
     # "" = only organizations' own webhook keys are accepted.
     webhook_api_key: str = ""
+    # Proxy hops in front of the API whose X-Forwarded-* headers are believed (0 = none: ignored).
+    trusted_proxies: int = Field(DEFAULT_TRUSTED_PROXY_HOPS, ge=0, le=MAX_TRUSTED_PROXY_HOPS,
+                                 description="reverse proxies in front of the API (X-Forwarded-For hops)")
+    # Bounded statistics (issue #18): ADMIN and SUPERADMIN windows keep the API's own ten-year bound.
+    stats_max_window_days: int = Field(DEFAULT_STATS_MAX_WINDOW_DAYS, ge=1,
+                                       description="the longest /stats/* window of an EMPLOYEE or MANAGER, days")
+    stats_statement_timeout_ms: int = Field(DEFAULT_STATS_STATEMENT_TIMEOUT_MS, ge=1,
+                                            le=MAX_STATS_STATEMENT_TIMEOUT_MS,
+                                            description="a statistics query running longer is cancelled (503)")
     # Generated stand-ins (see `with_api_secrets`): never read from nor written to the environment.
     secrets_generated: tuple[str, ...] = Field((), exclude=True)
 
@@ -151,6 +198,9 @@ class SipuniGroup(BaseModel):
                                         description="the longest from..to window of step 1 / step 2")
     sync_schedule_tick_s: int = Field(DEFAULT_SYNC_SCHEDULE_TICK_S, ge=1,
                                       description="how often beat checks the organizations' call-sync schedules")
+    sync_min_interval_s: int = Field(DEFAULT_SYNC_MIN_INTERVAL_S, ge=MIN_SYNC_INTERVAL_S, le=MAX_SYNC_INTERVAL_S,
+                                     description="the shortest time between two due times of an organization's "
+                                                 "syncSchedule")
 
 
 # --- HEMIS -------------------------------------------------------------------------------------
@@ -246,3 +296,11 @@ class ObservabilityGroup(BaseModel):
     log_format: Literal["text", "json"] = LOG_FORMAT_TEXT
     # When set, `GET /metrics` needs `Authorization: Bearer <METRICS_TOKEN>`.
     metrics_token: str = ""
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _metrics_token_long_enough(cls, value: str) -> str:
+        if value and len(value) < MIN_METRICS_TOKEN_LENGTH:
+            raise ValueError(f"METRICS_TOKEN must be at least {MIN_METRICS_TOKEN_LENGTH} characters long "
+                             f"(or unset, for an open /metrics), e.g. {SECRET_EXAMPLE}")
+        return value

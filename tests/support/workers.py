@@ -14,6 +14,7 @@ from pathlib import Path
 
 from celery import Celery
 
+import celeryconfig
 from shared.catalog import WORKER_QUEUES
 from shared.settings import Settings
 
@@ -69,8 +70,15 @@ def start_worker(settings: Settings, log_dir: Path, name: str, *,
         process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log_file,
                                    stderr=subprocess.STDOUT, start_new_session=True)
     worker = WorkerProcess(name=hostname, process=process, log_path=log_path)
-    _wait_for_ping(Celery(broker=settings.redis_url, set_as_current=False), worker)
+    _wait_for_ping(control_client(settings), worker)
     return worker
+
+
+def control_client(settings: Settings) -> Celery:
+    """A Celery app on `settings`' broker (one Redis, or Sentinel's master) to ping workers with."""
+    client = Celery(set_as_current=False)
+    client.conf.update(celeryconfig.redis_config(settings))
+    return client
 
 
 def _wait_for_ping(celery_app: Celery, worker: WorkerProcess) -> None:

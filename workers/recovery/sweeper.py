@@ -28,6 +28,10 @@ from shared.services import Services
 from workers.recovery.plan import RecoveryPlan
 
 log = logging.getLogger("workers.recovery")
+# Overdue units read per batch (one HMGET of leases and one of specs each).
+SWEEP_BATCH_UNITS = 1000
+# The longest a unit queued behind a backlog waits between two looks.
+LOOK_AGAIN_MAX_S = 300.0
 
 
 @dataclass
@@ -65,28 +69,47 @@ def hand_back(svc: Services, plan: RecoveryPlan, holder: str, report: SweepRepor
 
 def _sweep_overdue(svc: Services, plan: RecoveryPlan, store: LeaseStore, kind: str, now: float,
                    report: SweepReport) -> None:
-    waiting: list[str] = []
+    """The overdue units of `kind`, read in batches: a sweep costs a few commands per batch, not
+    per unit, however long the backlog behind which units wait."""
+    overdue = store.overdue(kind, now)
+    for start in range(0, len(overdue), SWEEP_BATCH_UNITS):
+        _sweep_batch(svc, plan, store, kind, overdue[start:start + SWEEP_BATCH_UNITS], now, report)
+
+
+def _sweep_batch(svc: Services, plan: RecoveryPlan, store: LeaseStore, kind: str, units: list[str], now: float,
+                 report: SweepReport) -> None:
+    leases = store.get_many(kind, units)
+    queued = [unit for unit, lease in leases.items() if lease is not None and lease.state == QUEUED]
+    specs = store.specs_many(kind, queued)
+    waiting: dict[str, float] = {}
     backlog: dict[str, int] = {}
-    for unit in store.overdue(kind, now):
-        lease = store.get(kind, unit)
+    for unit, lease in leases.items():
         if lease is None:
             store.forget_deadline(kind, unit)
-            continue
-        if lease.state == RUNNING:
+        elif lease.state == RUNNING:
             republish(svc, plan, lease, report, reason="its heartbeat stopped")
         elif lease.state == QUEUED:
-            spec = store.spec(kind, unit)
+            spec = specs.get(unit)
             queue = spec.queue if spec else ""
             if queue not in backlog:
                 backlog[queue] = store.queue_backlog(queue) if queue else 0
             if backlog[queue] == 0:
                 republish(svc, plan, lease, report, reason="its message was never taken")
-            else:
-                waiting.append(unit)  # behind a backlog: look again one grace period later
+            else:  # behind a backlog: look again later, the longer it has waited the later
+                waiting[unit] = now + next_look_in_s(lease, now, store.queued_grace_s)
         else:  # HELD past its due time (+ grace): the worker lost it (e.g. its broker connection
             # dropped) or is too busy to start it; the copy it holds is fenced if it ever starts
             republish(svc, plan, lease, report, reason="its worker held it past its due time")
-    store.look_again_at(kind, waiting, now + store.queued_grace_s)
+    store.look_again_at(kind, waiting)
+
+
+def next_look_in_s(lease: Lease, now: float, grace_s: float) -> float:
+    """How long a unit queued behind a backlog waits before it is looked at again: as long as it has
+    waited already (at least the grace period, at most LOOK_AGAIN_MAX_S). A unit is then looked at a
+    logarithmic number of times while a long backlog drains, instead of once every grace period; a
+    lost message is still republished at most LOOK_AGAIN_MAX_S after its queue has drained."""
+    waited_s = now - max(lease.since, lease.eta) if lease.since else grace_s
+    return min(max(grace_s, waited_s), max(grace_s, LOOK_AGAIN_MAX_S))
 
 
 def republish(svc: Services, plan: RecoveryPlan, lease: Lease, report: SweepReport, *, reason: str) -> None:
