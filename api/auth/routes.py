@@ -1,9 +1,10 @@
 """Login, logout and JWT setup.
 
-Tokens carry the user's id and expire (`exp` is required). Every request loads the user from the
-database: an inactive or deleted user gets 401, and role and organization come from the database,
-so a demotion or a move takes effect at the next request. A logged-out token's `jti` is in a Redis
-blocklist until the token would have expired.
+Tokens carry the user's id and credential version and expire (`exp` is required). Every request
+loads the user from the database: an inactive or deleted user gets 401, so does a token issued
+before the user's credentials last changed (`api.auth.credentials`), and role and organization
+come from the database, so a demotion or a move takes effect at the next request. A logged-out
+token's `jti` is in a Redis blocklist until the token would have expired.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from api.auth.access import SIGNED_IN
 from api.auth.blocklist import is_revoked, revoke
+from api.auth.credentials import require_current_version, token_claims
 from api.auth.throttle import login_throttle
 from api.http.access import PUBLIC
 from api.http.endpoint import endpoint
@@ -95,6 +97,7 @@ def _load_caller(_header: dict[str, Any], payload: dict[str, Any]) -> Caller | N
         user = session.get(User, user_id)
         if user is None or not user.is_active:
             return None
+        require_current_version(payload, user)
         return Caller(id=user.id, email=user.email, role=user.role, organization_id=user.organization_id)
 
 
@@ -118,8 +121,7 @@ def login(body: LoginBody) -> ResponseReturnValue:
         if not check_password_hash(password_hash, body.password) or user is None or not user.is_active:
             throttle.failed(body.email)
             raise ApiError(401, "Invalid email or password")
-        claims = {"role": user.role, "org_id": user.organization_id, "email": user.email}
-        token = create_access_token(identity=str(user.id), additional_claims=claims)
+        token = create_access_token(identity=str(user.id), additional_claims=token_claims(user))
         profile = {"id": user.id, "email": user.email, "role": user.role,
                    "organizationId": user.organization_id}
     throttle.succeeded(body.email)

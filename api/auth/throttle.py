@@ -1,9 +1,15 @@
-"""Login throttle, shared by every API process through Redis (Flask-Limiter's storage).
+"""Login throttle, shared by every API process through Redis (Flask-Limiter's `limits` storage).
 
-Failed logins are counted per account (the email, whether or not it exists, so a 429 tells an
-attacker nothing about which emails are real) and per client address. Once either count is
-full, every attempt answers 429 with `Retry-After` until the window has passed, even with the
-right password. A successful login clears its account's count (not the address's).
+Failed logins are counted per (account, client address) and per client address. Once either count
+is full, attempts from that address (for that account, or for any account) answer 429 with
+`Retry-After` until the window has passed, even with the right password. The account itself is
+never locked: the right password from an address that has not failed gets in, so nobody can lock
+a user out by failing on their email from elsewhere. A successful login clears its (account,
+address) count, not the address's.
+
+The account is the email as typed, whether or not it exists, so a 429 tells an attacker nothing
+about which emails are real. The client address is the connection's, or behind `TRUSTED_PROXIES`
+proxies the one `ProxyFix` took from `X-Forwarded-For` (see `api.create_app`).
 """
 
 from __future__ import annotations
@@ -13,27 +19,37 @@ import math
 import time
 from dataclasses import dataclass
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, parse
 
 from api.http.errors import ApiError
 from shared import keys
+from shared.redis_url import RedisTarget, limits_storage
 
-FAILED_LOGINS_PER_EMAIL = "10 per 15 minutes"
+FAILED_LOGINS_PER_ACCOUNT_AND_ADDRESS = "10 per 15 minutes"
 FAILED_LOGINS_PER_ADDRESS = "50 per 15 minutes"
 LIMITER_EXTENSION_KEY = "navai_login_limiter"
+UNKNOWN_ADDRESS = "unknown"
+ACCOUNT_DIGEST_CHARS = 32
+
+Bucket = tuple[RateLimitItem, tuple[str, ...]]
+
+
+def client_address() -> str:
+    """The request's client address (after `ProxyFix`, when proxies are trusted)."""
+    return request.remote_addr or UNKNOWN_ADDRESS
 
 
 @dataclass(frozen=True)
 class LoginThrottle:
     limiter: Limiter
-    per_email: RateLimitItem
+    per_account_address: RateLimitItem
     per_address: RateLimitItem
 
     def check(self, email: str) -> None:
-        """Answer 429 (with Retry-After) when the account or the address has used its failures."""
+        """Answer 429 (with Retry-After) when this address has used its failures, for this account
+        or for all accounts."""
         for item, identity in self._buckets(email):
             if not self.limiter.limiter.test(item, *identity):
                 reset_at, _remaining = self.limiter.limiter.get_window_stats(item, *identity)
@@ -49,23 +65,23 @@ class LoginThrottle:
         item, identity = self._buckets(email)[0]
         self.limiter.limiter.clear(item, *identity)
 
-    def _buckets(self, email: str) -> list[tuple[RateLimitItem, tuple[str, ...]]]:
-        # The email is hashed so that the Redis keys hold no addresses.
-        account = hashlib.sha256(email.encode("utf-8")).hexdigest()[:32]
-        return [(self.per_email, ("email", account)),
-                (self.per_address, ("address", get_remote_address() or "unknown"))]
+    def _buckets(self, email: str) -> list[Bucket]:
+        address = client_address()
+        # Hashed, so that the Redis keys hold no email addresses.
+        pair = hashlib.sha256(f"{email}\n{address}".encode()).hexdigest()[:ACCOUNT_DIGEST_CHARS]
+        return [(self.per_account_address, ("account-address", pair)), (self.per_address, ("address", address))]
 
 
-def init_login_throttle(app: Flask, redis_url: str) -> None:
-    # No default limits: only the login view consults the limiter, explicitly.
-    limiter = Limiter(get_remote_address, app=app, storage_uri=redis_url, strategy="moving-window",
-                      key_prefix=keys.LOGIN_THROTTLE_PREFIX, default_limits=[], headers_enabled=False)
-    app.extensions[LIMITER_EXTENSION_KEY] = LoginThrottle(limiter, parse(FAILED_LOGINS_PER_EMAIL),
+def init_login_throttle(app: Flask, redis: RedisTarget) -> None:
+    # No default limits: only the login view (and checks of a current password) consult the limiter,
+    # explicitly. `limits` prefixes its keys with the storage's `key_prefix` (Flask-Limiter's own
+    # `key_prefix` is for decorated routes only): the deployment's Redis prefix, from shared.keys.
+    limiter = Limiter(client_address, app=app, strategy="moving-window",
+                      **limits_storage(redis, key_prefix=keys.LOGIN_THROTTLE_PREFIX),
+                      default_limits=[], headers_enabled=False)
+    app.extensions[LIMITER_EXTENSION_KEY] = LoginThrottle(limiter, parse(FAILED_LOGINS_PER_ACCOUNT_AND_ADDRESS),
                                                           parse(FAILED_LOGINS_PER_ADDRESS))
 
 
 def login_throttle() -> LoginThrottle:
     return current_app.extensions[LIMITER_EXTENSION_KEY]
-
-
-

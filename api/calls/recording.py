@@ -3,15 +3,18 @@
 Same access rule as `GET /calls/<id>` (an EMPLOYEE only their own calls; another organization's
 call is 404). Answers 200 with the whole file, or 206 with `Content-Range` for one `Range: bytes=`
 range (players seek with these), 416 for a range outside the file, 404 JSON when the call has no
-stored recording. The bytes always come through the API, whichever storage holds them. A `Range`
-header longer than `MAX_RANGE_HEADER_CHARS` is 400: no file needs positions that long, and turning
-thousands of digits into a number is refused by Python itself.
+stored recording. The bytes always come through the API, whichever storage holds them.
+
+Range values are bounded: a `Range` header longer than `MAX_RANGE_HEADER_CHARS` is 400 naming
+`Range` (turning thousands of digits into a number is refused by Python itself), and a position
+of more than `MAX_POSITION_DIGITS` digits is 416 like any other position beyond the file.
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import PurePosixPath
+from typing import Any, Literal
 
 from flask import Blueprint, Response, jsonify
 from flask.typing import ResponseReturnValue
@@ -35,21 +38,39 @@ bp.register_error_handler(StorageError, storage_unavailable)
 CONTENT_TYPES = {".mp3": "audio/mpeg", ".wav": "audio/wav", ".ogg": "audio/ogg"}
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
 RANGE_RE = re.compile(r"^bytes=([0-9]*)-([0-9]*)$")
-# "bytes=" and two positions of 40 digits each fit with room to spare; a byte position of a real
-# file has at most 19 digits (2**63).
+# "bytes=" and two positions of 40 digits each fit with room to spare; longer is 400.
 MAX_RANGE_HEADER_CHARS = 100
+# 10**18 bytes is an exabyte: no recording reaches a position that long, so such a range is beyond
+# the file (416) without making a number of it.
+MAX_POSITION_DIGITS = 18
 AUDIO_TYPES = (*CONTENT_TYPES.values(), DEFAULT_CONTENT_TYPE)
 BINARY = {"type": "string", "format": "binary"}
+
+
+class RangeNotSatisfiable(BaseModel):
+    """416: the error body, with the recording's size (also in `Content-Range: bytes */size`)."""
+
+    success: Literal[False]
+    message: str
+    errors: dict[str, Any]
+    size: int
+
+
 RESPONSES = {200: ResponseDoc("The whole recording", media_type=AUDIO_TYPES, schema=BINARY),
-             206: ResponseDoc("One byte range of it, named by Content-Range", media_type=AUDIO_TYPES, schema=BINARY)}
+             206: ResponseDoc("One byte range of it, named by Content-Range", media_type=AUDIO_TYPES, schema=BINARY),
+             416: ResponseDoc("The range lies beyond the recording", model=RangeNotSatisfiable)}
 
 
 class RangeHeader(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
-    range: str | None = Field(None, alias="Range", max_length=MAX_RANGE_HEADER_CHARS, description=(
+    # The pattern documents the one form served (and aims the fuzz test's valid inputs at it); any
+    # other value is still accepted, and answered with the whole file.
+    range: str | None = Field(None, alias="Range", max_length=MAX_RANGE_HEADER_CHARS,
+                              json_schema_extra={"pattern": RANGE_RE.pattern}, description=(
         "One byte range: `bytes=first-last`, `bytes=first-` or `bytes=-suffix`; any other form gets "
-        "the whole file"))
+        f"the whole file. At most {MAX_RANGE_HEADER_CHARS} characters (400 beyond); a position of more "
+        f"than {MAX_POSITION_DIGITS} digits, or beyond the file, is 416"))
 
 
 class UnsatisfiableRange(Exception):
@@ -65,6 +86,8 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     first_text, last_text = match.groups()
     if not first_text and not last_text:
         return None
+    if max(len(first_text), len(last_text)) > MAX_POSITION_DIGITS:
+        raise UnsatisfiableRange
     if not first_text:  # "bytes=-N": the last N bytes
         suffix = int(last_text)
         if suffix == 0 or size == 0:

@@ -8,12 +8,16 @@ from typing import Any
 import redis
 from flask import Flask, jsonify
 from flask.typing import ResponseReturnValue
+from kombu.exceptions import OperationalError as BrokerUnavailable
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 from shared.db import DB_UNAVAILABLE_ERRORS
 
 RETRY_AFTER_S = 5  # told to clients while the database or Redis restarts
+# The safety net's answer (see `_value_refused_by_database`): it names no field, so a test that meets
+# it has found a validation gap (the fuzz test fails on it).
+VALUE_REFUSED_BY_DATABASE = "A value in the request is out of range or malformed"
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +60,7 @@ def register_error_handlers(app: Flask) -> None:
         # A safety net only: input is validated before it reaches the database, so this means a
         # validation gap (logged to be closed), yet still the caller's input, not a server fault.
         log.warning("database refused a value (validation gap): %s", type(error.orig).__name__)
-        return jsonify(error_body("A value in the request is out of range or malformed")), 400
+        return jsonify(error_body(VALUE_REFUSED_BY_DATABASE)), 400
 
     @app.errorhandler(DB_UNAVAILABLE_ERRORS[0])
     @app.errorhandler(DB_UNAVAILABLE_ERRORS[1])
@@ -64,11 +68,14 @@ def register_error_handlers(app: Flask) -> None:
         log.warning("database unavailable: %s", str(error).splitlines()[0] if str(error) else type(error).__name__)
         return _unavailable("The database is unavailable (restarting?); try again in a few seconds")
 
+    # Sentinel's "no master known" (MasterNotFoundError) is a redis.ConnectionError; a task the
+    # broker could not take (kombu's OperationalError) is the same outage seen through kombu.
     @app.errorhandler(redis.ConnectionError)
     @app.errorhandler(redis.TimeoutError)
+    @app.errorhandler(BrokerUnavailable)
     def _redis_away(error: Exception) -> ResponseReturnValue:
         log.warning("Redis unavailable: %s", error)
-        return _unavailable("Redis is unavailable (restarting?); try again in a few seconds")
+        return _unavailable("Redis is unavailable (restarting, or failing over?); try again in a few seconds")
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> ResponseReturnValue:

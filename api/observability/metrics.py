@@ -2,7 +2,7 @@
 
 Nothing is counted in the API process: run counts and durations come from `sync_runs`, AI call
 counts from `calls`, records synced and upstream requests from the Redis counters the workers of
-every host add to (`shared.metrics`), queue lengths from the broker, workers online from a ping.
+every host add to (`shared.metrics`), queue lengths from the broker, workers online from their liveness keys.
 When `METRICS_TOKEN` is set the scraper must send `Authorization: Bearer <METRICS_TOKEN>`.
 """
 
@@ -62,8 +62,9 @@ class DeploymentCollector:
     def collect(self) -> Iterator[Metric]:
         yield from self._from_database()
         yield from self._from_redis()
-        online = GaugeMetricFamily("navai_workers_online", "Celery workers answering a ping")
-        online.add_metric([], len(deployment.workers_online(self._svc.celery, self._svc.redis)))
+        online = GaugeMetricFamily("navai_workers_online", "Celery workers whose liveness key is set")
+        # Liveness keys, never a broadcast ping: a scrape (public without METRICS_TOKEN) costs two round trips.
+        online.add_metric([], len(self._svc.leases.alive_workers()))
         yield online
 
     def _from_database(self) -> Iterator[Metric]:

@@ -3,25 +3,21 @@ calls by status, queue lengths, workers online. Used by `GET /metrics` and the r
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import redis
-from celery import Celery
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
-from shared import broker, keys
+from shared import broker
 from shared.catalog import QUEUES
 from shared.hemis.names import FULL_RUN_KINDS, SINGLE_RUN_KINDS
 from shared.models import FINISHED_STATUSES, AiStatus, Call, RunStatus, SyncRun
 from shared.sipuni.names import KIND_STEP1, KIND_STEP2
 
 RUN_KINDS = (*FULL_RUN_KINDS, *SINGLE_RUN_KINDS, KIND_STEP1, KIND_STEP2)
-WORKER_PING_TIMEOUT_S = 1.0
 SECONDS_PER_DAY = 86_400
-WORKERS_CACHE_S = 5
 
 
 def finished_runs_by_kind_and_status(session: Session) -> dict[tuple[str, str], int]:
@@ -84,23 +80,3 @@ def ai_calls_by_status(session: Session, *, organization_id: int | None = None,
 def queue_lengths(client: redis.Redis, queues: Iterable[str] = QUEUES) -> dict[str, int]:
     """Messages waiting in each Celery queue (the broker is this Redis)."""
     return broker.queue_lengths(client, queues)
-
-
-def workers_online(celery: Celery, client: redis.Redis | None = None,
-                   timeout_s: float = WORKER_PING_TIMEOUT_S) -> list[str]:
-    """Names of the workers that answer a ping (empty when none or the broker is away).
-
-    A ping always waits its whole timeout, so with `client` the answer is shared for
-    WORKERS_CACHE_S by every API process: a page polled every 2 s by many users pings rarely."""
-    if client is not None:
-        cached = client.get(keys.WORKERS_ONLINE_CACHE)
-        if cached is not None:
-            return list(json.loads(cached))
-    try:
-        replies = celery.control.ping(timeout=timeout_s) or []
-    except Exception:  # an unreachable broker means no worker is reachable either
-        return []
-    names = sorted(name for reply in replies for name in reply)
-    if client is not None:
-        client.set(keys.WORKERS_ONLINE_CACHE, json.dumps(names), ex=WORKERS_CACHE_S)
-    return names

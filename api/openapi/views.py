@@ -18,15 +18,22 @@ bp = Blueprint("docs", __name__)
 
 SWAGGER_ASSETS = files("flask_openapi3_swagger") / "templates" / "swagger"
 ASSET_MAX_AGE_S = 3600
-DOCS_PAGE = """<!doctype html>
+# No inline script (the page's Content-Security-Policy runs none, `api.http.security_headers`):
+# Swagger UI is started by a file of its own, served beside Swagger UI's files (START_SCRIPT).
+START_SCRIPT = "navai-start.js"
+DOCS_PAGE = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>navai-sync API</title>
 <link rel="stylesheet" href="/docs/assets/css/swagger-ui.css"></head>
-<body><div id="swagger-ui"></div>
+<body><div id="swagger-ui" data-url="/openapi.json"></div>
 <script src="/docs/assets/js/swagger-ui-bundle.js"></script>
-<script>
-  window.ui = SwaggerUIBundle({url: "/openapi.json", dom_id: "#swagger-ui", deepLinking: true,
-                               persistAuthorization: true});
-</script></body></html>
+<script src="/docs/assets/{START_SCRIPT}"></script>
+</body></html>
+"""
+# A token pasted into "Authorize" lives as long as the page: never in localStorage, where any script
+# of this origin, and anyone at the browser later, would find it.
+DOCS_SCRIPT = """"use strict";
+window.ui = SwaggerUIBundle({url: document.getElementById("swagger-ui").dataset.url, dom_id: "#swagger-ui",
+                             deepLinking: true, persistAuthorization: false});
 """
 DOCUMENT_KEY = "navai_openapi_document"
 
@@ -49,11 +56,13 @@ def docs_page() -> ResponseReturnValue:
 
 
 class AssetPath(BaseModel):
-    filename: str = Field(description="A file of Swagger UI, e.g. js/swagger-ui-bundle.js")
+    filename: str = Field(description="A file of Swagger UI, e.g. js/swagger-ui-bundle.js, or navai-start.js")
 
 
 @bp.get("/docs/assets/<path:filename>")
 @endpoint(auth=PUBLIC, path=AssetPath, responses={200: ResponseDoc("The file", media_type=ANY_MEDIA_TYPE)})
 def docs_assets(filename: str) -> ResponseReturnValue:
-    """A file of Swagger UI (script, style sheet, image)."""
+    """A file of Swagger UI (script, style sheet, image), or the script that starts it."""
+    if filename == START_SCRIPT:
+        return Response(DOCS_SCRIPT, mimetype="text/javascript")
     return send_from_directory(str(SWAGGER_ASSETS), filename, max_age=ASSET_MAX_AGE_S)

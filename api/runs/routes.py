@@ -2,7 +2,8 @@
 (live progress from Redis while a run goes on, its record afterwards).
 
 Scoped like `GET /calls`: a SUPERADMIN sees everything, an ADMIN their organization plus the HEMIS
-runs (which belong to no organization), a MANAGER or EMPLOYEE their organization's runs.
+runs (which belong to no organization), a MANAGER or EMPLOYEE their organization's runs. What
+another organization looked up or who of it started a run stays hidden (`api.runs.privacy`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from api.http.endpoint import endpoint
 from api.http.errors import ApiError
 from api.http.services import services
 from api.openapi.common import Open, Succeeded, ok
+from api.runs.privacy import Viewer, hide_other_organizations
 from api.runs.view import DEFAULT_FINISHED_SHOWN, MAX_RUNS_LISTED, list_runs, run_view
 from shared.db import session_scope
 from shared.models import ADMIN_ROLES, Role, SyncRun
@@ -79,10 +81,11 @@ def run_status(run_id: str) -> ResponseReturnValue:
             raise ApiError(404, f"Run {run_id} not found")
         _check_visible(run)
         body = run_as_dict(run)
-    live = services().progress.get(run_id)
-    if live is not None and body["status"] in ("running", "pending"):
-        body["live"] = live
-        body["errors"] = services().progress.errors(run_id) or body["errors"]
+        live = services().progress.get(run_id)
+        if live is not None and body["status"] in ("running", "pending"):
+            body["live"] = live
+            body["errors"] = services().progress.errors(run_id) or body["errors"]
+        hide_other_organizations(session, [body], current_viewer())
     return jsonify({"success": True, **body})
 
 
@@ -115,6 +118,7 @@ def runs(query: RunsQuery) -> ResponseReturnValue:
                                       kind=query.kind, finished_limit=query.limit)
         running_views = [run_view(run, svc.progress.get(run.id), svc.progress.errors(run.id)) for run in running]
         finished_views = [run_view(run, None) for run in finished]
+        hide_other_organizations(session, [*running_views, *finished_views], current_viewer())
     return jsonify({"success": True, "running": running_views, "finished": finished_views})
 
 
@@ -124,6 +128,11 @@ def _run_scope() -> tuple[int | None, bool]:
     if role == Role.SUPERADMIN.value:
         return None, True
     return own_organization(), role in ADMIN_ROLES
+
+
+def current_viewer() -> Viewer:
+    caller = get_current_user()
+    return Viewer(str(caller.role), caller.organization_id)
 
 
 def own_organization() -> int:

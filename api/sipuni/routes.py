@@ -32,6 +32,7 @@ from api.http.storage_errors import storage_unavailable
 from api.openapi.common import ACCEPTED_RUN, Open, Succeeded, ok
 from api.openapi.security import WEBHOOK_KEY
 from api.sipuni.webhook_keys import organization_for_key
+from api.sipuni.webhook_throttle import webhook_key_throttle
 from shared.db import session_scope
 from shared.models import SyncRun
 from shared.runs.record import epoch_ms
@@ -254,7 +255,10 @@ class ChainAccepted(Succeeded):
 
 def _webhook_key_organization(given: str) -> int | None:
     """Which organization the key opens the webhook for: None for WEBHOOK_API_KEY (the seed's single
-    key, every organization), else the id of the organization whose own key it is; 401 otherwise."""
+    key, every organization), else the id of the organization whose own key it is; 401 otherwise,
+    and 429 once the caller's address has sent too many wrong keys (`api.sipuni.webhook_throttle`)."""
+    throttle = webhook_key_throttle()
+    throttle.check()
     global_key = services().settings.webhook_api_key
     if global_key and hmac.compare_digest(given.encode("utf-8"), global_key.encode("utf-8")):
         return None
@@ -262,6 +266,7 @@ def _webhook_key_organization(given: str) -> int | None:
         key_organization = organization_for_key(session, given) if given else None
     if key_organization is not None:
         return key_organization
+    throttle.failed()
     hint = "" if global_key else " (WEBHOOK_API_KEY is not set: give the organization's own webhook key)"
     raise ApiError(401, f"Missing or wrong {WEBHOOK_KEY_HEADER} header{hint}")
 

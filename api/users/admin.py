@@ -2,12 +2,22 @@
 
 An ADMIN manages the users of their own organization and cannot grant SUPERADMIN; a SUPERADMIN
 manages anyone (`organizationId` in the body says where a new user goes). An extension (`extCode`)
-is unique within an organization, an email across all: a clash is 409. DELETE deactivates (the
-user can no longer log in; their calls and figures stay).
+is unique within an organization, an email across all: a clash is 409 (for an email, one message
+whoever holds it, so that an ADMIN is not told that it exists in another organization). DELETE
+deactivates (the user can no longer log in; their calls and figures stay).
+
+A change of password, email, role, organization or activity ends the user's tokens
+(`api.auth.credentials`); one's own password or email needs the current password, and a peer
+ADMIN's cannot be changed (`api.users.credential_rules`); an organization keeps an active ADMIN
+(`api.users.last_admin`).
+
+`departmentId` puts a user in a department of their organization, `managedDepartmentId` limits a
+MANAGER to one (`api.users.teams`): another organization's department is a 400 naming the field.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, jsonify
@@ -18,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.auth.access import ADMIN
+from api.auth.credentials import bump_credential_version
 from api.auth.roles import current_organization_id, current_role, current_user_id
 from api.auth.routes import hash_password
 from api.http.endpoint import endpoint
@@ -25,7 +36,11 @@ from api.http.errors import ApiError
 from api.http.input_guards import MAX_DB_INT
 from api.http.services import services
 from api.openapi.common import Succeeded, ok
+from api.users.credential_rules import changes_credentials, check_credential_change
+from api.users.last_admin import keep_an_active_admin
 from api.users.routes import UserView, user_as_dict
+from api.users.standing import Standing
+from api.users.teams import apply_teams
 from shared.db import session_scope
 from shared.models import CallLogEntry, Organization, Role, User
 
@@ -34,6 +49,7 @@ bp = Blueprint("user_admin", __name__)
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024
 EXT_CODE_PATTERN = r"^\d{2,6}$"  # what Sipuni exports carry as an extension (see csv_parser)
+EMAIL_CANNOT_BE_USED = "This email cannot be used; choose another"
 
 
 class UserFields(BaseModel):
@@ -46,6 +62,11 @@ class UserFields(BaseModel):
     firstName: str | None = Field(None, max_length=100)  # noqa: N815
     lastName: str | None = Field(None, max_length=100)  # noqa: N815
     organizationId: int | None = Field(None, ge=1, le=MAX_DB_INT)  # noqa: N815 - SUPERADMIN only
+    departmentId: int | None = Field(  # noqa: N815
+        None, ge=1, le=MAX_DB_INT, description="A department of the user's organization; null: in none")
+    managedDepartmentId: int | None = Field(  # noqa: N815
+        None, ge=1, le=MAX_DB_INT, description="MANAGER only: limit them to this department; null: the whole "
+                                               "organization")
 
     @field_validator("email")
     @classmethod
@@ -61,6 +82,8 @@ class NewUser(UserFields):
 
 class UserChanges(UserFields):
     isActive: StrictBool | None = None  # noqa: N815
+    # Required to change one's own password or email.
+    currentPassword: str | None = Field(None, min_length=1, max_length=MAX_PASSWORD_LENGTH)  # noqa: N815
 
 
 class OneUser(Succeeded):
@@ -77,6 +100,7 @@ def create_user(body: NewUser) -> ResponseReturnValue:
         user = User(email=body.email, password_hash=hash_password(body.password), role=body.role.value,
                     organization_id=organization_id)
         _apply_profile(user, body.model_dump(exclude_unset=True))
+        apply_teams(session, user, body.model_dump(exclude_unset=True))
         session.add(user)
         _flush_unique(session)
         _claim_logged_calls(session, user)
@@ -86,7 +110,10 @@ def create_user(body: NewUser) -> ResponseReturnValue:
 @bp.patch("/users/<int:user_id>")
 @endpoint(auth=ADMIN, body=UserChanges, responses={200: ok(OneUser)})
 def update_user(user_id: int, body: UserChanges) -> ResponseReturnValue:
-    """Change a user's email, password, role, extension, names or activity."""
+    """Change a user's email, password, role, extension, names or activity.
+
+    Changing one's own password or email needs `currentPassword`. Any change of password, email,
+    role, organization or activity ends the user's tokens."""
     changes = body.model_dump(exclude_unset=True)
     with session_scope(services().session_factory) as session:
         user = _managed_user(session, user_id)
@@ -95,21 +122,18 @@ def update_user(user_id: int, body: UserChanges) -> ResponseReturnValue:
         if user_id == current_user_id() and (changes.get("isActive") is False or "role" in changes
                                              and body.role != Role(user.role)):
             raise ApiError(400, "You cannot deactivate yourself or change your own role")
-        if "organizationId" in changes:
-            if current_role() != Role.SUPERADMIN.value:
-                raise ApiError(403, "Only a SUPERADMIN can move a user to another organization")
-            user.organization_id = _target_organization(session, body.role or Role(user.role), body.organizationId)
-        if body.role is not None:
-            user.role = body.role.value
-            if body.role == Role.SUPERADMIN:
-                user.organization_id = None
-        if body.email is not None:
-            user.email = body.email
+        if changes_credentials(user, body.password, body.email):
+            check_credential_change(user, body.currentPassword)
+        before = Standing.of(user)
+        after = _standing_after(session, user, body, changes)
+        keep_an_active_admin(session, user, before, after)
+        if after != before or body.password is not None:
+            bump_credential_version(user)
+        after.apply_to(user)
         if body.password is not None:
             user.password_hash = hash_password(body.password)
-        if body.isActive is not None:
-            user.is_active = body.isActive
         _apply_profile(user, changes)
+        apply_teams(session, user, changes)
         _flush_unique(session)
         if "extCode" in changes:
             _claim_logged_calls(session, user)
@@ -119,16 +143,37 @@ def update_user(user_id: int, body: UserChanges) -> ResponseReturnValue:
 @bp.delete("/users/<int:user_id>")
 @endpoint(auth=ADMIN, responses={200: ok(OneUser, "Deactivated")})
 def deactivate_user(user_id: int) -> ResponseReturnValue:
-    """Deactivate a user: they can no longer log in; their calls and figures stay."""
+    """Deactivate a user: they can no longer log in, their tokens end; their calls and figures stay.
+    An organization's last active ADMIN cannot be deactivated (409)."""
     with session_scope(services().session_factory) as session:
         user = _managed_user(session, user_id)
         if user_id == current_user_id():
             raise ApiError(400, "You cannot deactivate yourself")
+        before = Standing.of(user)
+        after = replace(before, is_active=False)
+        keep_an_active_admin(session, user, before, after)
+        if after != before:
+            bump_credential_version(user)
         user.is_active = False
         return jsonify({"success": True, "user": user_as_dict(user)})
 
 
 # --- helpers ---------------------------------------------------------------------------------------
+
+def _standing_after(session: Session, user: User, body: UserChanges, changes: dict[str, Any]) -> Standing:
+    """The user's email, role, organization and activity once `body` is applied."""
+    role = body.role or Role(user.role)
+    organization_id = user.organization_id
+    if "organizationId" in changes:
+        if current_role() != Role.SUPERADMIN.value:
+            raise ApiError(403, "Only a SUPERADMIN can move a user to another organization")
+        organization_id = _target_organization(session, role, body.organizationId)
+    if role == Role.SUPERADMIN:
+        organization_id = None
+    return Standing(email=body.email if body.email is not None else user.email, role=role.value,
+                    organization_id=organization_id,
+                    is_active=body.isActive if body.isActive is not None else user.is_active)
+
 
 def _check_grantable(role: Role) -> None:
     if role == Role.SUPERADMIN and current_role() != Role.SUPERADMIN.value:
@@ -195,6 +240,7 @@ def _flush_unique(session: Session) -> None:
             raise ApiError(409, "This extCode is already taken in this organization",
                            {"extCode": "already taken"}) from exc
         if "email" in text:
-            raise ApiError(409, "A user with this email already exists", {"email": "already taken"}) from exc
+            # The same answer wherever the email is taken: an ADMIN is not told it exists elsewhere.
+            raise ApiError(409, EMAIL_CANNOT_BE_USED, {"email": "cannot be used"}) from exc
         raise ApiError(409, "The change conflicts with an existing user") from exc
 

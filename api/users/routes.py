@@ -1,10 +1,11 @@
-"""`GET /users`: the caller's organization's users (admins and managers); `GET /auth/me`: who am I."""
+"""`GET /users`: the caller's organization's users (admins and managers; a MANAGER limited to a
+department sees its members); `GET /auth/me`: who am I."""
 
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from api.auth.access import READER, SIGNED_IN
@@ -13,6 +14,7 @@ from api.http.endpoint import endpoint
 from api.http.errors import ApiError
 from api.http.services import services
 from api.openapi.common import Succeeded, ok
+from api.teams.scope import caller_team
 from shared.db import session_scope
 from shared.models import User
 
@@ -22,7 +24,8 @@ bp = Blueprint("users", __name__)
 def user_as_dict(user: User) -> dict[str, object]:
     return {"id": user.id, "email": user.email, "role": user.role, "organizationId": user.organization_id,
             "extCode": user.ext_code, "fullName": user.full_name, "firstName": user.first_name,
-            "lastName": user.last_name, "isActive": user.is_active}
+            "lastName": user.last_name, "isActive": user.is_active, "departmentId": user.department_id,
+            "managedDepartmentId": user.managed_department_id}
 
 
 class UserView(BaseModel):
@@ -37,6 +40,9 @@ class UserView(BaseModel):
     firstName: str | None  # noqa: N815
     lastName: str | None  # noqa: N815
     isActive: bool  # noqa: N815
+    departmentId: int | None = None  # noqa: N815
+    managedDepartmentId: int | None = Field(  # noqa: N815
+        None, description="A MANAGER limited to this department sees only its calls, figures and users")
 
 
 class MeResponse(Succeeded):
@@ -61,8 +67,12 @@ def me() -> ResponseReturnValue:
 @bp.get("/users")
 @endpoint(auth=READER, query=OrganizationQuery, responses={200: ok(UsersResponse)})
 def list_users(query: OrganizationQuery) -> ResponseReturnValue:
-    """The users of the organization."""
+    """The users of the organization (a MANAGER limited to a department: that department's)."""
     organization_id = current_organization_id()
     with session_scope(services().session_factory) as session:
-        users = session.scalars(select(User).where(User.organization_id == organization_id).order_by(User.id))
+        statement = select(User).where(User.organization_id == organization_id)
+        team = caller_team(session, organization_id)  # a MANAGER limited to a department: its people
+        if team is not None:
+            statement = statement.where(User.department_id.in_(team.department_ids))
+        users = session.scalars(statement.order_by(User.id))
         return jsonify({"success": True, "users": [user_as_dict(user) for user in users]})

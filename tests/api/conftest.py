@@ -27,6 +27,11 @@ def app_without_workers(app: Flask, settings: Settings) -> Flask:
     can answer a ping on that broker, so a ping answers "nobody" at once instead of after its
     timeout (`/health`, `/overview` and `/metrics` ping).
     """
+    return publishing_nowhere(app, settings)
+
+
+def publishing_nowhere(app: Flask, settings: Settings) -> Flask:
+    """`app`, its tasks published to an in-memory broker (see `app_without_workers`)."""
     client = make_celery_client(settings)
     client.conf.broker_url = IN_MEMORY_BROKER
     client.control.ping = _nobody_answers

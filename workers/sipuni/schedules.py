@@ -9,6 +9,11 @@ twice; a tick after downtime starts one sync, not one per missed due time.
 The sync is step 1 for the window from the day of the last successful scheduled sync (yesterday on
 the first) to today, in the organization's time zone, then step 2 on that window: the webhook's
 chain, through the same locked path. A step 2 still going skips the tick (logged).
+
+One organization's schedule never stops another's: a stored schedule beat cannot use (written
+outside the API, which validates, or one with no due time within a year any more) is skipped and
+logged at every tick until it is fixed, and a sync that fails to start is logged and the others
+still start.
 """
 
 from __future__ import annotations
@@ -49,24 +54,32 @@ def scheduled_syncs(self: NavaiTask) -> dict[str, Any]:
     started, skipped = [], []
     with self.session() as session:
         due = claim_due(session, now)
-    svc = self.svc
+    failed: list[dict[str, Any]] = []
     for item in due:
         if item.was_due_at is None:
             continue
-        with self.session() as session:
-            window = sync_window(session, item.organization_id, item.time_zone, now)
         try:
-            chain = start_chain(svc, item.organization_id, TRIGGERED_BY_SCHEDULE, SCHEDULED_EXPORT_LIMIT, window)
+            started.append(_start_due(self, item, now))
         except RunInProgress as exc:
             log.warning("[SCHEDULE] organization %s: sync due at %s skipped, run %s is still going",
                         item.organization_id, item.was_due_at.isoformat(), exc.run_id)
             skipped.append({"organizationId": item.organization_id, "runningRunId": exc.run_id})
-            continue
-        log.info("[SCHEDULE] organization %s: sync %s..%s started (step 1 run %s, step 2 run %s)",
-                 item.organization_id, window.date_from, window.date_to, chain.step1_run_id, chain.step2_run_id)
-        started.append({"organizationId": item.organization_id, "step1RunId": chain.step1_run_id,
-                        "step2RunId": chain.step2_run_id, "from": window.date_from, "to": window.date_to})
-    return {"started": started, "skipped": skipped}
+        except Exception as exc:  # noqa: BLE001 - one organization's failure must not stop the others'
+            log.exception("[SCHEDULE] organization %s: sync due at %s failed to start", item.organization_id,
+                          item.was_due_at.isoformat())
+            failed.append({"organizationId": item.organization_id, "error": type(exc).__name__})
+    return {"started": started, "skipped": skipped, **({"failed": failed} if failed else {})}
+
+
+def _start_due(task: NavaiTask, item: DueSync, now: datetime) -> dict[str, Any]:
+    """Start one organization's due sync (raises RunInProgress when its step 2 is still going)."""
+    with task.session() as session:
+        window = sync_window(session, item.organization_id, item.time_zone, now)
+    chain = start_chain(task.svc, item.organization_id, TRIGGERED_BY_SCHEDULE, SCHEDULED_EXPORT_LIMIT, window)
+    log.info("[SCHEDULE] organization %s: sync %s..%s started (step 1 run %s, step 2 run %s)",
+             item.organization_id, window.date_from, window.date_to, chain.step1_run_id, chain.step2_run_id)
+    return {"organizationId": item.organization_id, "step1RunId": chain.step1_run_id,
+            "step2RunId": chain.step2_run_id, "from": window.date_from, "to": window.date_to}
 
 
 def claim_due(session: Session, now: datetime) -> list[DueSync]:
@@ -80,19 +93,32 @@ def claim_due(session: Session, now: datetime) -> list[DueSync]:
         .order_by(Organization.id)).all()
     claimed = []
     for organization_id, schedule, time_zone, due_at in candidates:
-        problem = cron_problem(schedule) or time_zone_problem(time_zone)
-        if problem:  # set outside the API (which validates): say so, and leave it
-            log.error("[SCHEDULE] organization %s: schedule %r in %r is unusable: %s", organization_id, schedule,
-                      time_zone, problem)
+        next_due = usable_next_due(organization_id, schedule, time_zone, now)
+        if next_due is None:
             continue
         won = session.execute(
             update(Organization).where(Organization.id == organization_id,
                                        _same_due(Organization.next_scheduled_sync_at, due_at))
-            .values(next_scheduled_sync_at=next_due_utc(schedule, time_zone, now))
+            .values(next_scheduled_sync_at=next_due)
             .execution_options(synchronize_session=False)).rowcount
         if won:
             claimed.append(DueSync(organization_id, time_zone, due_at))
     return claimed
+
+
+def usable_next_due(organization_id: int, schedule: str, time_zone: str, now: datetime) -> datetime | None:
+    """The stored schedule's next due time, or None (logged) when beat cannot use it: a cron or
+    zone that does not parse, or no due time within a year. Whatever the stored text makes the
+    cron library raise counts as unusable: it is this organization's data, not beat's fault."""
+    try:
+        problem = cron_problem(schedule, now) or time_zone_problem(time_zone)
+        if problem is None:
+            return next_due_utc(schedule, time_zone, now)
+    except (ValueError, TypeError, OverflowError) as exc:  # NeverDue and croniter's errors are ValueErrors
+        problem = str(exc) or type(exc).__name__
+    log.error("[SCHEDULE] organization %s: schedule %r in %r is unusable, skipped: %s", organization_id, schedule,
+              time_zone, problem)
+    return None
 
 
 def _same_due(column: Any, due_at: datetime | None) -> Any:

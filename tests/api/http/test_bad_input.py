@@ -77,7 +77,9 @@ STATS_PATHS = ("/stats/overview", "/stats/employees", "/stats/employees.csv", "/
 # before it, or the zone's offset (Tashkent is UTC+5: its 0001-01-01 starts in year 0 in UTC).
 EXTREME_WINDOWS = ("from=0001-01-01&to=0001-01-05", "to=9999-12-31", "to=0001-01-01", "from=31.12.9999&to=31.12.9999",
                    "from=1899-12-31&to=1900-01-05")
-NEVER_DUE = ("0 0 30 2 *", "0 0 31 4 *")
+# The fifth Monday of February comes only when February 29th is a Monday (2044, then every 28
+# years); February 29th alone (tested with a fixed clock in tests/workers/sipuni/test_schedules.py).
+NEVER_DUE = ("0 0 30 2 *", "0 0 31 4 *", "0 0 * 2 1#5")
 
 
 @pytest.fixture
@@ -100,7 +102,7 @@ def test_extreme_days_in_a_stats_window_are_400(path, query, client, auth_header
 def test_a_schedule_that_never_comes_due_is_400(schedule, client, auth_headers):
     response = client.patch("/settings", json={"syncSchedule": schedule}, headers=auth_headers())
     _is_json_4xx(response, 400)
-    assert "never comes due" in response.get_json()["errors"]["syncSchedule"]
+    assert "never comes due within a year" in response.get_json()["errors"]["syncSchedule"]
     created = client.post("/organizations", json={"name": "Feb 30", "syncSchedule": schedule},
                           headers=auth_headers("SUPERADMIN"))
     _is_json_4xx(created, 400)
@@ -115,6 +117,25 @@ def test_a_stored_schedule_that_never_comes_due_is_400_when_the_zone_changes(cli
     assert "syncSchedule" in response.get_json()["errors"]
 
 
+def test_a_cron_is_accepted_only_with_a_due_time_within_a_year():
+    from datetime import datetime, timezone
+
+    from shared.schedules import cron_problem
+
+    before_a_leap_day, long_before = datetime(2027, 3, 1, tzinfo=timezone.utc), datetime(2026, 3, 1, tzinfo=timezone.utc)
+    assert cron_problem("0 0 29 2 *", before_a_leap_day) is None  # February 29th, 2028: within a year
+    assert "within a year" in (cron_problem("0 0 29 2 *", long_before) or "")
+    assert cron_problem("0 0 31 12 *", long_before) is None
+
+
+@pytest.mark.parametrize("body", [b'{"name": "x", "weight": NaN}', b'{"name": "x", "weight": Infinity}',
+                                  b'{"name": "x", "weight": -Infinity}', b'{"name": "x", "weight": 1e999}'])
+def test_a_weight_that_is_no_finite_number_is_400(body, client, auth_headers):
+    response = client.post("/criteria", data=body, headers={**auth_headers(), "Content-Type": "application/json"})
+    _is_json_4xx(response, 400)
+    assert "weight" in response.get_json()["errors"]
+
+
 def test_a_range_header_with_thousands_of_digits_is_400(client, auth_headers, make_user, db, settings):
     admin = make_user("ADMIN")
     call = make_call(db, settings, admin.organization_id, admin)
@@ -123,5 +144,16 @@ def test_a_range_header_with_thousands_of_digits_is_400(client, auth_headers, ma
         response = client.get(f"/calls/{call.id}/recording", headers={**headers, "Range": huge})
         _is_json_4xx(response, 400)
         assert "Range" in response.get_json()["errors"]
-    long_but_fine = client.get(f"/calls/{call.id}/recording", headers={**headers, "Range": "bytes=0-" + "9" * 40})
-    assert long_but_fine.status_code == 206  # a last position beyond the file means "to the end"
+    to_the_end = client.get(f"/calls/{call.id}/recording", headers={**headers, "Range": "bytes=0-" + "9" * 18})
+    assert to_the_end.status_code == 206  # a last position beyond the file means "to the end"
+    assert to_the_end.headers["Content-Range"] == f"bytes 0-{len(to_the_end.data) - 1}/{len(to_the_end.data)}"
+
+
+@pytest.mark.parametrize("value", ["bytes=0-" + "9" * 19, "bytes=" + "9" * 40 + "-", "bytes=-" + "1" * 19,
+                                   "bytes=" + "0" * 19 + "-1"])
+def test_a_range_position_of_more_than_18_digits_is_416(value, client, auth_headers, make_user, db, settings):
+    admin = make_user("ADMIN")
+    call = make_call(db, settings, admin.organization_id, admin)
+    response = client.get(f"/calls/{call.id}/recording", headers={**auth_headers(user=admin), "Range": value})
+    _is_json_4xx(response, 416)
+    assert response.headers["Content-Range"] == f"bytes */{response.get_json()['size']}"

@@ -94,7 +94,7 @@ def test_metrics_count_what_the_runs_recorded_across_two_workers(
 
 
 def test_metrics_token_is_required_when_set(settings):
-    token = secrets.token_urlsafe(16)
+    token = secrets.token_urlsafe(24)  # METRICS_TOKEN needs 24+ characters
     app = create_app(settings_with(settings, metrics_token=token))
     client = app.test_client()
     try:

@@ -6,8 +6,9 @@ import re
 
 from flask import Blueprint, jsonify
 
-# The runs page and its static files are public (the page logs in itself), as are the docs' files.
-PUBLIC = {"/auth/login", "/health", "/openapi.json", "/docs", "/docs/assets/{filename}", "/", "/ui/{filename}"}
+# The runs page, the dashboard and their static files are public (the page logs in itself), as are the docs' files.
+PUBLIC = {"/auth/login", "/health", "/openapi.json", "/docs", "/docs/assets/{filename}", "/", "/dashboard",
+          "/ui/{filename}"}
 # The webhook has its own key; /metrics needs METRICS_TOKEN only when the deployment sets one.
 OWN_SECURITY = {"/sipuni-integration": [{"webhookKey": []}], "/metrics": [{"metricsToken": []}, {}]}
 
@@ -74,6 +75,10 @@ def test_the_routes_once_undocumented_show_their_parameters_bodies_and_responses
         {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
     recording = paths["/calls/{call_id}/recording"]["get"]
     assert ("header", "Range") in _parameters(recording) and "audio/mpeg" in _media_types(recording, "206")
+    assert recording["responses"]["416"]["content"]["application/json"]["schema"]["$ref"] \
+        .endswith("/RangeNotSatisfiable")
+    range_schema = next(p["schema"] for p in recording["parameters"] if p["name"] == "Range")
+    assert range_schema["maxLength"] == 100 and range_schema["pattern"].startswith("^bytes=")
     assert {("query", "kind"), ("query", "limit")} <= _parameters(paths["/runs"]["get"])
     assert _media_types(paths["/metrics"]["get"]) == {"text/plain"}
     assert _media_types(paths["/"]["get"]) == {"text/html"}

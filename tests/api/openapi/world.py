@@ -1,5 +1,6 @@
-"""The fuzz test's own state: one organization with an ADMIN, an EMPLOYEE, a call of the employee
-with a stored recording, and a criterion, built on empty tables and an empty Redis DB.
+"""The fuzz test's own state: one organization with an ADMIN, a MANAGER, an EMPLOYEE, a call of the
+employee with a stored recording, a criterion, and a branch with a department the employee is in,
+built on the empty tables of the fuzz test's own database (`conftest.py`) and an empty Redis DB.
 
 Fuzzing creates users, changes settings, deactivates the very users it calls as, archives the
 criterion, logs tokens out, starts runs. So the world is rebuilt before any operation that follows
@@ -20,7 +21,7 @@ from sqlalchemy import Engine
 from werkzeug.security import generate_password_hash
 
 from shared.db import make_session_factory, session_scope
-from shared.models import Criterion, Organization, User
+from shared.models import Branch, Criterion, Department, Organization, User
 from shared.settings import Settings
 from tests.support.calls import make_call
 from tests.support.services import reset_redis, truncate_all
@@ -35,14 +36,17 @@ TIME_ZONE = "Asia/Tashkent"  # not UTC, so the statistics' day boundaries move w
 class Seeded:
     organization_id: int
     admin_id: int
+    manager_id: int
     employee_id: int
     call_id: int
     criterion_id: int
+    branch_id: int
+    department_id: int
 
     def path_ids(self) -> dict[str, int]:
         """The id each integer URL variable of the API names, so that a request reaches the object."""
         return {"organization_id": self.organization_id, "user_id": self.employee_id, "call_id": self.call_id,
-                "criterion_id": self.criterion_id}
+                "criterion_id": self.criterion_id, "branch_id": self.branch_id, "department_id": self.department_id}
 
 
 class FuzzWorld:
@@ -69,18 +73,28 @@ class FuzzWorld:
         self.clear()
         self._changed = False
         with session_scope(self._factory) as session:
-            organization = Organization(name="Fuzzed organization", time_zone=TIME_ZONE)
+            # With the simulator's Sipuni account, so that the Sipuni routes get past "no account".
+            organization = Organization(name="Fuzzed organization", time_zone=TIME_ZONE,
+                                        sipuni_user=self._settings.sipuni_user,
+                                        sipuni_secret=self._settings.sipuni_secret)
             session.add(organization)
             session.flush()
-            admin, employee = (User(email=f"{role.lower()}@fuzz.test", password_hash=self._password_hash, role=role,
-                                    organization_id=organization.id, ext_code=ext_code)
-                               for role, ext_code in (("ADMIN", None), ("EMPLOYEE", "201")))
-            session.add_all([admin, employee])
+            admin, manager, employee = (
+                User(email=f"{role.lower()}@fuzz.test", password_hash=self._password_hash, role=role,
+                     organization_id=organization.id, ext_code=ext_code)
+                for role, ext_code in (("ADMIN", None), ("MANAGER", None), ("EMPLOYEE", "201")))
+            session.add_all([admin, manager, employee])
             criterion = Criterion(organization_id=organization.id, name="Greeting", weight=1.0)
-            session.add(criterion)
+            branch = Branch(organization_id=organization.id, name="Main branch")
+            session.add_all([criterion, branch])
             session.flush()
+            department = Department(organization_id=organization.id, branch_id=branch.id, name="Sales")
+            session.add(department)
+            session.flush()
+            employee.department_id = department.id
             call = make_call(session, self._settings, organization.id, employee)
-            self.seeded = Seeded(organization.id, admin.id, employee.id, call.id, criterion.id)
+            self.seeded = Seeded(organization.id, admin.id, manager.id, employee.id, call.id, criterion.id,
+                                 branch.id, department.id)
         return self.seeded
 
     def clear(self) -> None:

@@ -83,3 +83,43 @@ def test_a_token_without_exp_is_refused(app, client, make_user):
     response = client.get("/auth/me", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 401
     assert "exp" in response.get_json()["message"]
+
+
+# --- the credential version (issue #18, point 3) ---------------------------------------------------
+
+def test_a_token_carries_the_users_credential_version(app, client, make_user, db):
+    from flask_jwt_extended import decode_token
+
+    user = make_user("EMPLOYEE")
+    user.credential_version = 3
+    db.commit()
+    token = _login(client, user)["Authorization"].removeprefix("Bearer ")
+    with app.app_context():
+        assert decode_token(token)["credential_version"] == 3
+    assert client.get("/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+
+
+def test_a_token_of_another_credential_version_is_401(app, client, make_user):
+    user = make_user("ADMIN")
+    with app.app_context():
+        tokens = {claim: create_access_token(identity=str(user.id), additional_claims={"credential_version": claim})
+                  for claim in (1, -1, "0", True, None)}
+    for claim, token in tokens.items():
+        response = client.get("/auth/me", headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 401, claim
+        assert "credentials changed" in response.get_json()["message"]
+
+
+def test_a_token_from_before_the_upgrade_counts_as_version_0_until_the_first_change(
+        app, client, make_user, auth_headers):
+    """Tokens issued before the claim existed keep working (nobody is logged out by the upgrade),
+    and end at the user's first change of credentials like any other."""
+    user = make_user("EMPLOYEE")
+    with app.app_context():
+        old = {"Authorization": f"Bearer {create_access_token(identity=str(user.id))}"}
+    assert client.get("/auth/me", headers=old).status_code == 200
+    admin = make_user("ADMIN", organization=user.organization)
+    reset = client.patch(f"/users/{user.id}", json={"password": "a-brand-new-password"},
+                         headers=auth_headers(user=admin))
+    assert reset.status_code == 200, reset.get_json()
+    assert client.get("/auth/me", headers=old).status_code == 401

@@ -7,64 +7,19 @@ are saved under `.artifacts/` (the README's `docs/runs-page.png` is one of them)
 
 from __future__ import annotations
 
-import os
 import re
-import threading
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-from werkzeug.serving import make_server
 
 from shared.runs.progress import ProgressStore
 from shared.runs.record import create_run, new_run_id
 from simulators.hemis.control import SimulatorControl
-from tests.conftest import TEST_PASSWORD
+from tests.api.ui.conftest import UI_WAIT_MS, log_in
 from tests.support.hemis import simulator_for, wait_for_run
-from tests.support.services import free_port
 from tests.support.workers import PROJECT_ROOT
 
-CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 ARTIFACTS = PROJECT_ROOT / ".artifacts"
-UI_WAIT_MS = 60_000
 PHONE = {"width": 390, "height": 844}
 STUDENTS = 1000  # 20 pages of 50
 PAGE_LATENCY_MS = 500  # 20 pages on 2 worker processes: the run lasts at least 5 s, over several refreshes
-
-
-@pytest.fixture
-def live_url(app) -> Iterator[str]:
-    """The app served over real HTTP on a free port, in a thread of this process."""
-    server = make_server("127.0.0.1", free_port(), app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-
-
-@pytest.fixture
-def browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium package")
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-def _log_in(page, url: str, email: str) -> None:
-    page.goto(url + "/")
-    page.fill("#email", email)
-    page.fill("#password", TEST_PASSWORD)
-    page.click("#login-button")
-    page.wait_for_selector("#app", state="visible", timeout=UI_WAIT_MS)
 
 
 def test_an_admin_starts_a_hemis_sync_and_sees_it_complete(settings, worker, app, live_url, browser, make_user):
@@ -74,7 +29,7 @@ def test_an_admin_starts_a_hemis_sync_and_sees_it_complete(settings, worker, app
     hemis.config(token=settings.hemis_bearer_token, latency_ms=PAGE_LATENCY_MS)
     admin = make_user("ADMIN")
     page = browser.new_page(viewport={"width": 1100, "height": 900})
-    _log_in(page, live_url, admin.email)
+    log_in(page, live_url, admin.email)
     assert page.is_visible("#actions") and "ADMIN" in page.inner_text("#who-text")
 
     page.click("#start-hemis-students")
@@ -121,7 +76,7 @@ def test_an_employee_sees_their_running_step2_waiting_on_a_rate_limit_and_the_pa
     progress.add_error(run_id, "rec-17: HTTP 500 after 3 attempts")
 
     page = browser.new_page(viewport=PHONE, is_mobile=True)
-    _log_in(page, live_url, employee.email)
+    log_in(page, live_url, employee.email)
     card = page.wait_for_selector(f'#running .run[data-run-id="{run_id}"]', timeout=UI_WAIT_MS)
     text = card.inner_text()
     assert "38 of 80 calls (47.5%)" in text and "skipped 6" in text and "failed 2" in text

@@ -33,8 +33,11 @@ def test_admin_creates_updates_and_deactivates_a_user_of_their_organization(clie
     assert (patched.get_json()["user"]["role"], patched.get_json()["user"]["extCode"],
             patched.get_json()["user"]["fullName"]) == ("MANAGER", "202", "Aziza K.")
 
+    old_token = {"Authorization": f"Bearer {login.get_json()['access_token']}"}
+    assert client.get("/calls", headers=old_token).status_code == 401  # a change of role ends the user's tokens
+    login = client.post("/auth/login", json={"email": "aziza@example.test", "password": PASSWORD})
     token = {"Authorization": f"Bearer {login.get_json()['access_token']}"}
-    assert client.get("/calls", headers=token).status_code == 200  # as a MANAGER now: the role came from the DB
+    assert client.get("/calls", headers=token).status_code == 200  # as a MANAGER now
     deleted = client.delete(f"/users/{user['id']}", headers=headers)
     assert deleted.status_code == 200 and deleted.get_json()["user"]["isActive"] is False
     assert client.get("/calls", headers=token).status_code == 401  # the user's tokens stop working at once
@@ -55,6 +58,7 @@ def test_ext_code_and_email_are_unique_with_409(client, auth_headers, make_user,
     assert taken_ext.status_code == 409 and "extCode" in taken_ext.get_json()["errors"]
     taken_email = _new(client, headers, extCode="299")
     assert taken_email.status_code == 409 and "email" in taken_email.get_json()["errors"]
+    assert taken_email.get_json()["message"] == "This email cannot be used; choose another"
     second = _new(client, headers, email="b@example.test", extCode="202").get_json()["user"]
     clash = client.patch(f"/users/{second['id']}", json={"extCode": "201"}, headers=headers)
     assert clash.status_code == 409

@@ -13,16 +13,19 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from shared.models import Call, CallLogEntry, SyncRun
+from shared.models import Call, CallLogEntry, Organization, SyncRun
 from shared.runs.locks import RunLock
 from shared.sipuni.names import step2_scope
 from tests.support.sipuni import expected_outcomes, wait_for_run
 from tests.support.workers import PROJECT_ROOT
-from workers.sipuni.schedules import claim_due, sync_window
+from workers.sipuni.schedules import claim_due, sync_window, usable_next_due
 
 TZ = "Asia/Tashkent"
 BEAT_TICK_S = 1
 SCHEDULED_RUN_WAIT_S = 150.0  # up to a minute until "* * * * *" is due, then the sync itself
+# Stored schedules beat cannot use, as a database edit or an older release could leave them: a day
+# that never comes, text that is no cron, a zone that does not exist.
+UNUSABLE = (("0 0 30 2 *", "UTC"), ("every night", "UTC"), ("0 2 * * *", "Mars/Olympus_Mons"), ("", "UTC"))
 
 
 def _org_with_schedule(db, organization, schedule, due_at):
@@ -41,6 +44,60 @@ def test_a_due_schedule_is_claimed_once_and_moves_on(sipuni_org, db):
     db.refresh(organization)
     local_due = organization.next_scheduled_sync_at.astimezone(ZoneInfo(TZ))
     assert (local_due.hour, local_due.minute) == (2, 0) and organization.next_scheduled_sync_at > now
+
+
+def _unusable_orgs(db, due_at):
+    organizations = [Organization(name=f"Broken {n}", sync_schedule=schedule, time_zone=zone,
+                                  next_scheduled_sync_at=due_at) for n, (schedule, zone) in enumerate(UNUSABLE)]
+    db.add_all(organizations)
+    db.commit()
+    return organizations
+
+
+def test_an_unusable_stored_schedule_is_skipped_and_logged_and_the_others_are_claimed(sipuni_org, db, caplog):
+    _admin, organization = sipuni_org
+    now = datetime.now(timezone.utc)
+    due_at = now - timedelta(seconds=5)
+    broken = _unusable_orgs(db, due_at)
+    _org_with_schedule(db, organization, "0 2 * * *", due_at)
+    with caplog.at_level("ERROR", logger="navai.sipuni.schedule"):
+        claimed = claim_due(db, now)
+    db.commit()
+    assert [item.organization_id for item in claimed] == [organization.id]
+    unusable = [record.getMessage() for record in caplog.records if "unusable, skipped" in record.getMessage()]
+    assert len(unusable) == len(UNUSABLE), unusable
+    for org in broken:
+        db.refresh(org)
+        assert org.next_scheduled_sync_at == due_at  # left as it was: fixed through the API, it counts again
+
+
+def test_a_schedule_with_no_due_time_within_a_year_is_unusable():
+    leap_day = "0 0 29 2 *"
+    assert usable_next_due(1, leap_day, "UTC", datetime(2026, 3, 1, tzinfo=timezone.utc)) is None  # 2028 is too far
+    assert usable_next_due(1, leap_day, "UTC", datetime(2027, 3, 1, tzinfo=timezone.utc)) == \
+        datetime(2028, 2, 29, tzinfo=timezone.utc)
+
+
+def test_beat_keeps_starting_the_good_schedules_next_to_unusable_ones(
+        client, auth_headers, sipuni, sipuni_org, worker, settings, db, tmp_path):
+    admin, organization = sipuni_org
+    local_now = datetime.now(ZoneInfo(TZ)).replace(tzinfo=None, microsecond=0)
+    sipuni.reset(calls=10, seed=3, newest_local=(local_now - timedelta(minutes=1)).isoformat())
+    due_at = datetime.now(timezone.utc) - timedelta(minutes=1)
+    broken = _unusable_orgs(db, due_at)
+    _org_with_schedule(db, organization, "0 2 * * *", due_at)
+    beat = _start_beat(settings.replace(sync_schedule_tick_s=BEAT_TICK_S), tmp_path)
+    try:
+        run = _wait_for_scheduled_step2(db, organization.id, beat)
+        body = wait_for_run(client, auth_headers(user=admin), run.id)
+    finally:
+        _stop(beat)
+    assert body["status"] == "completed" and body["triggeredBy"] == "schedule", body
+    assert db.scalar(select(func.count()).select_from(SyncRun).where(
+        SyncRun.organization_id.in_([org.id for org in broken]))) == 0
+    log = worker.log()
+    for org in broken:
+        assert f"organization {org.id}: schedule" in log and "unusable, skipped" in log
 
 
 def test_the_window_starts_at_the_last_successful_scheduled_sync(sipuni_org, db):
@@ -80,7 +137,8 @@ def test_a_schedule_set_through_the_api_starts_a_sync_with_beat_running(
     beat = _start_beat(settings.replace(sync_schedule_tick_s=BEAT_TICK_S), tmp_path)
     try:
         # Beat is already running: the schedule set now must be picked up without a restart.
-        response = client.patch("/settings", json={"syncSchedule": "* * * * *", "timeZone": TZ}, headers=headers)
+        response = _patch_settings_every_minute_allowed(settings, {"syncSchedule": "* * * * *", "timeZone": TZ},
+                                                        headers)
         assert response.status_code == 200, response.get_json()
         run = _wait_for_scheduled_step2(db, organization.id, beat)
         body = wait_for_run(client, headers, run.id)
@@ -94,6 +152,18 @@ def test_a_schedule_set_through_the_api_starts_a_sync_with_beat_running(
     assert db.scalar(select(func.count()).select_from(Call)) == expected["processed"]
     assert db.scalar(select(func.count()).select_from(CallLogEntry)) == len(truth)
     assert "sipuni.scheduled_syncs" in log
+
+
+def _patch_settings_every_minute_allowed(settings, body, headers):
+    """PATCH /settings on an API whose SYNC_MIN_INTERVAL_S allows a schedule every minute (the
+    default, 900 s, refuses one with 409)."""
+    from api import create_app
+
+    app = create_app(settings.replace(sync_min_interval_s=60))
+    try:
+        return app.test_client().patch("/settings", json=body, headers=headers)
+    finally:
+        app.extensions["navai"].engine.dispose()
 
 
 def _start_beat(settings, tmp_path):
