@@ -15,6 +15,7 @@ from devstack.ai_upstream import ensure_demo_criteria, start_ai_simulator
 from devstack.hemis_upstream import first_hemis_sync, start_hemis_simulator
 from devstack.processes import ProcessGroup
 from devstack.sipuni_upstream import ensure_sipuni_demo, start_sipuni_simulator
+from devstack.teams_demo import ensure_demo_teams
 from shared.settings import Settings
 
 UpstreamStarter = Callable[[ProcessGroup, dict[str, str], Path], list[str]]
@@ -22,7 +23,8 @@ AfterBootstrap = Callable[[Settings, int], list[str]]
 PostStartHook = Callable[[dict[str, str]], list[str]]
 
 STARTERS: list[UpstreamStarter] = [start_ai_simulator, start_sipuni_simulator, start_hemis_simulator]
-AFTER_BOOTSTRAP: list[AfterBootstrap] = [ensure_sipuni_demo, ensure_demo_criteria]
+# The teams after the Sipuni demo: it creates the employees they place.
+AFTER_BOOTSTRAP: list[AfterBootstrap] = [ensure_sipuni_demo, ensure_demo_criteria, ensure_demo_teams]
 POST_START_HOOKS: list[PostStartHook] = [first_hemis_sync]
 
 

@@ -63,7 +63,7 @@ def recordings_process_call(run_id: str, organization_id: int, unit: str, offset
 def _ai_step(task_name: str) -> Callable[[int], Unit]:
     step = task_name.split(".", 1)[1]
 
-    def unit(call_id: int) -> Unit:
+    def unit(call_id: int, run_id: str | None = None) -> Unit:  # run_id: the sync run that stored the call
         return Unit(KIND_AI, f"{call_id}:{step}")
 
     return unit

@@ -6,10 +6,11 @@ deterministic scores, so a run is repeatable.
 
 Routes (all POST):
   /stt                                              multipart: file (+ diarization=true, language);
-                                                    answers {"segments": [...]} (`stt_form = "segments"`, the
-                                                    earlier form) or {"text", "language", "duration"}
-                                                    (`stt_form = "text"`, today's); `X-API-Key` checked when
-                                                    `stt_key` is set
+                                                    answers {"text", "language", "duration"} (`stt_form =
+                                                    "text"`, the default: today's service, no speakers) or
+                                                    {"segments": [...]} with speakers "agent"/"customer"
+                                                    (`stt_form = "segments"`, the earlier form);
+                                                    `X-API-Key` checked when `stt_key` is set
   /gemini/v1beta/models/{model}:generateContent     x-goog-api-key (or ?key=)
   /openai/v1/chat/completions                       Authorization: Bearer <key>
 
@@ -17,7 +18,7 @@ In-process control (tests): `fail_next(target, status, times)`, `answer_next(*ra
 `reset()`, `requests(target)`. Targets: "stt", "gemini", "openai".
 
 `python -m simulators.ai --port 8790` runs it alone (keys from AI_SIMULATOR_GEMINI_KEY /
-AI_SIMULATOR_OPENAI_KEY, default none required).
+AI_SIMULATOR_OPENAI_KEY, default none required; AI_SIMULATOR_STT_FORM=segments for the earlier form).
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ class AiSimulator:
         self.gemini_key = gemini_key
         self.openai_key = openai_key
         self.stt_key = stt_key
-        self.stt_form = STT_FORM_SEGMENTS
+        self.stt_form = STT_FORM_TEXT  # like today's speech-to-text: plain text, nobody labelled
         self.text_override: str | None = None
         self._lock = threading.Lock()
         self._faults: dict[str, deque[Fault]] = defaultdict(deque)
@@ -108,7 +109,7 @@ class AiSimulator:
             self.camel_case = False
             self.segments_override = None
             self.text_override = None
-            self.stt_form = STT_FORM_SEGMENTS
+            self.stt_form = STT_FORM_TEXT
             self.latency_s = {}
 
     def fail_next(self, target: str, status: int, times: int = 1, retry_after: str | None = None) -> None:
@@ -331,7 +332,7 @@ def main(argv: list[str] | None = None) -> None:
     sim = AiSimulator(args.host, args.port, gemini_key=os.environ.get("AI_SIMULATOR_GEMINI_KEY", ""),
                       openai_key=os.environ.get("AI_SIMULATOR_OPENAI_KEY", ""),
                       stt_key=os.environ.get("AI_SIMULATOR_STT_KEY", ""))
-    sim.stt_form = os.environ.get("AI_SIMULATOR_STT_FORM", STT_FORM_SEGMENTS)
+    sim.stt_form = os.environ.get("AI_SIMULATOR_STT_FORM", STT_FORM_TEXT)
     print(f"AI simulator (STT, Gemini, OpenAI) on {sim.url}", flush=True)
     sim._server.serve_forever()
 

@@ -1,69 +1,60 @@
 """Calls of the caller's organization with their AI results, and reprocessing.
 
-`GET /calls` (filters: from, to, employeeId, status = AI status; page, limit), `GET /calls/<id>`
-(transcript, scores, violations, summary), `POST /calls/<id>/reprocess` and
-`POST /calls/reprocess?status=...` (admins). An EMPLOYEE sees only their own calls; a call of
-another organization answers 404, as if it did not exist.
+`GET /calls`: every exported call, recorded or not (the call log joined with the stored calls,
+`api.calls.list_query`), filtered (`api.calls.filters`), a page at a time by number or after a
+cursor (`api.calls.cursor`); `GET /calls.csv` and `/calls.xlsx`: the same filter as a download
+(`api.calls.export`). `GET /calls/<id>` (a stored call: transcript, scores, violations, summary),
+`POST /calls/<id>/reprocess` and `POST /calls/reprocess?status=...` (admins). An EMPLOYEE sees
+only their own calls; a call of another organization answers 404, as if it did not exist. The
+list's queries are bounded like the statistics' (STATS_STATEMENT_TIMEOUT_MS, 503 past it).
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, Response, jsonify
 from flask.typing import ResponseReturnValue
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import Select, func, select, update
+from pydantic import ConfigDict, Field
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from api.auth.access import ADMIN, SIGNED_IN
 from api.auth.roles import OrganizationQuery, OrganizationScope, current_organization_id, current_role, current_user_id
+from api.calls import export, list_query
+from api.calls.filters import CallsFilter, CallsQuery
+from api.calls.schemas import CallDetail, CallsPage, ReprocessBatch, Reprocessing
+from api.http.declaration import ResponseDoc
 from api.http.endpoint import endpoint
 from api.http.errors import ApiError
-from api.http.input_guards import MAX_DB_INT
 from api.http.services import services
-from api.openapi.common import Succeeded, TaskAccepted, ok
+from api.http.validation import VALIDATION_FAILED
+from api.openapi.common import ok
+from api.stats.bounds import stats_session
+from api.stats.export import CSV_MIMETYPE, XLSX_MIMETYPE
+from api.teams.scope import caller_team, sees_employee
 from shared.ai.queue import RUNNING_STATUSES, clear_queued, mark_queued, publish_analysis
 from shared.db import session_scope
-from shared.models import AiStatus, Call, CallScore, Criterion, Role, TranscriptSegment, Violation
+from shared.models import (
+    MAX_SCORE_BY_MODE,
+    AiStatus,
+    Call,
+    CallLogEntry,
+    CallScore,
+    Criterion,
+    Organization,
+    Role,
+    TranscriptSegment,
+    Violation,
+)
 
-bp = Blueprint("calls", __name__, url_prefix="/calls")
+# The rules are spelled whole (no url_prefix) because the downloads are `/calls.csv`, not `/calls/.csv`.
+bp = Blueprint("calls", __name__)
 
-DEFAULT_PAGE_SIZE = 20
-MAX_PAGE_SIZE = 100
 DEFAULT_BATCH = 500
 MAX_BATCH = 5000
-MAX_PAGE = 1_000_000  # offset = (page - 1) * limit must stay far inside PostgreSQL's bigint
-# Filters outside these years are refused (400): beyond them datetime arithmetic overflows.
-MIN_FILTER_YEAR = 1900
-MAX_FILTER_YEAR = 9000
-
-
-class CallsQuery(OrganizationScope):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-    page: int = Field(1, ge=1, le=MAX_PAGE)
-    limit: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
-    from_: datetime | date | None = Field(None, alias="from")
-    to: datetime | date | None = None
-    employeeId: int | None = Field(None, ge=1, le=MAX_DB_INT)  # noqa: N815
-    status: AiStatus | None = None
-
-    @field_validator("from_", "to", mode="before")
-    @classmethod
-    def _date_or_moment(cls, value: object) -> object:
-        """`2024-05-01` is a day; anything longer is an ISO moment (naive = UTC)."""
-        if isinstance(value, str) and len(value.strip()) == len("YYYY-MM-DD"):
-            return date.fromisoformat(value.strip())
-        return datetime.fromisoformat(value.strip()) if isinstance(value, str) else value
-
-    @field_validator("from_", "to")
-    @classmethod
-    def _plausible_year(cls, value: datetime | date | None) -> datetime | date | None:
-        if value is not None and not MIN_FILTER_YEAR <= value.year <= MAX_FILTER_YEAR:
-            raise ValueError(f"the year must lie within {MIN_FILTER_YEAR}..{MAX_FILTER_YEAR}")
-        return value
+TRUNCATED_HEADER = "X-Export-Truncated"
 
 
 class ReprocessQuery(OrganizationScope):
@@ -73,79 +64,57 @@ class ReprocessQuery(OrganizationScope):
     limit: int = Field(DEFAULT_BATCH, ge=1, le=MAX_BATCH)
 
 
-class CallView(BaseModel):
-    id: int
-    externalId: str  # noqa: N815 - the API's JSON is camelCase
-    employeeId: int | None  # noqa: N815
-    direction: str | None
-    status: str | None
-    startedAt: str | None  # noqa: N815 - ISO 8601
-    fromNumber: str | None  # noqa: N815
-    toNumber: str | None  # noqa: N815
-    callDurationS: int | None  # noqa: N815
-    talkDurationS: int | None  # noqa: N815
-    hasRecording: bool  # noqa: N815
-    aiStatus: str  # noqa: N815
-    aiError: str | None  # noqa: N815
-    overallScore: float | None  # noqa: N815
-    summary: str | None
+def _download(description: str, media_type: str) -> dict[int | str, ResponseDoc]:
+    return {200: ResponseDoc(f"{description} (at most {export.CALLS_EXPORT_MAX_ROWS:,} calls, the newest; "
+                             f"{TRUNCATED_HEADER}: true when the filter has more)", media_type=media_type,
+                             schema={"type": "string", "format": "binary"})}
 
 
-class CallWithResults(CallView):
-    transcript: str | None
-    segments: list[dict[str, Any]]
-    scores: list[dict[str, Any]]
-    violations: list[dict[str, Any]]
-
-
-class CallsPage(Succeeded):
-    calls: list[CallView]
-    page: int
-    limit: int
-    total: int
-
-
-class CallDetail(Succeeded):
-    call: CallWithResults
-
-
-class Reprocessing(TaskAccepted):
-    callId: int  # noqa: N815
-
-
-class ReprocessBatch(Succeeded):
-    status: str
-    count: int
-    callIds: list[int]  # noqa: N815
-    taskIds: list[str]  # noqa: N815
-    skipped: int
-
-
-@bp.get("")
+@bp.get("/calls")
 @endpoint(auth=SIGNED_IN, query=CallsQuery, responses={200: ok(CallsPage)})
 def list_calls(query: CallsQuery) -> ResponseReturnValue:
-    """The organization's calls (an EMPLOYEE: their own), newest first, a page at a time."""
-    statement = _filtered(query)
-    with session_scope(services().session_factory) as session:
-        total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
-        page = session.scalars(statement.order_by(Call.started_at.desc().nulls_last(), Call.id.desc())
-                               .offset((query.page - 1) * query.limit).limit(query.limit))
-        calls = [call_as_dict(call) for call in page]
-    return jsonify({"success": True, "calls": calls, "page": query.page, "limit": query.limit, "total": total})
+    """Every exported call of the organization (an EMPLOYEE: their own), recorded or not, newest
+    first: a page by number (`page`) or after `cursor` (the previous page's `nextCursor`)."""
+    with stats_session() as session:
+        scope, _ = _scope(session, query)
+        offset = 0 if query.cursor else (query.page - 1) * query.limit
+        listed = list_query.page(session, scope, query, limit=query.limit, offset=offset, cursor=query.cursor)
+        total = list_query.count(session, scope, query)
+    return jsonify({"success": True, "calls": listed.rows, "page": query.page, "limit": query.limit, "total": total,
+                    "nextCursor": listed.next_cursor})
 
 
-@bp.get("/<int:call_id>")
+@bp.get("/calls.csv")
+@endpoint(auth=SIGNED_IN, query=CallsFilter, responses=_download("The call list as CSV", "text/csv"))
+def calls_csv(query: CallsFilter) -> ResponseReturnValue:
+    """The filtered call list as CSV (UTF-8 with a BOM, for Excel; times in the organization's zone)."""
+    rows, (time_zone, _), truncated = _export_rows(query)
+    return _attachment(export.calls_csv(rows, time_zone), CSV_MIMETYPE, "csv", truncated)
+
+
+@bp.get("/calls.xlsx")
+@endpoint(auth=SIGNED_IN, query=CallsFilter, responses=_download("The call list as XLSX", XLSX_MIMETYPE))
+def calls_xlsx(query: CallsFilter) -> ResponseReturnValue:
+    """The filtered call list as an Excel workbook (times in the organization's zone)."""
+    rows, (time_zone, scale), truncated = _export_rows(query)
+    title = f"Calls ({time_zone})" + (f", the newest {len(rows):,} of more" if truncated else "")
+    return _attachment(export.calls_xlsx(rows, time_zone, title, scale), XLSX_MIMETYPE, "xlsx", truncated)
+
+
+@bp.get("/calls/<int:call_id>")
 @endpoint(auth=SIGNED_IN, query=OrganizationQuery, responses={200: ok(CallDetail)})
 def get_call(call_id: int, query: OrganizationQuery) -> ResponseReturnValue:
-    """A call with its transcript, scores, violations and summary."""
+    """A stored call with its transcript, scores, violations and summary."""
     with session_scope(services().session_factory) as session:
         call = _visible_call(session, call_id)
-        body = {**call_as_dict(call), "transcript": call.transcript, "segments": _segments(session, call_id),
-                "scores": _scores(session, call_id), "violations": _violations(session, call_id)}
+        body = {**call_as_dict(call, _log_entry(session, call)), "transcript": call.transcript,
+                "segments": _segments(session, call_id), "scores": _scores(session, call_id),
+                "violations": _violations(session, call_id)}
+        list_query.with_names(session, call.organization_id, [body])
     return jsonify({"success": True, "call": body})
 
 
-@bp.post("/<int:call_id>/reprocess")
+@bp.post("/calls/<int:call_id>/reprocess")
 @endpoint(auth=ADMIN, query=OrganizationQuery, responses={202: ok(Reprocessing, "Queued")})
 def reprocess_one(call_id: int, query: OrganizationQuery) -> ResponseReturnValue:
     """Analyse a call again."""
@@ -160,7 +129,7 @@ def reprocess_one(call_id: int, query: OrganizationQuery) -> ResponseReturnValue
     return jsonify({"success": True, "callId": call_id, "taskId": task_id}), 202
 
 
-@bp.post("/reprocess")
+@bp.post("/calls/reprocess")
 @endpoint(auth=ADMIN, query=ReprocessQuery,
           responses={202: ok(ReprocessBatch, "Queued; calls already queued or running are skipped")})
 def reprocess_batch(query: ReprocessQuery) -> ResponseReturnValue:
@@ -196,30 +165,40 @@ def _claim_for_reprocess(session: Session, organization_id: int, status: str, li
     return claimed, len(candidates) - len(claimed)
 
 
-def _filtered(query: CallsQuery) -> Select[tuple[Call]]:
-    statement = select(Call).where(Call.organization_id == current_organization_id())
+def _scope(session: Session, query: CallsFilter) -> tuple[list_query.ListScope, str]:
+    """What the caller may list (an EMPLOYEE: their own calls), and the organization's time zone."""
+    errors = query.range_errors()
+    if errors:
+        raise ApiError(400, VALIDATION_FAILED, errors)
+    organization = session.get(Organization, current_organization_id())
+    if organization is None:
+        raise ApiError(404, "Organization not found")
     employee_id = query.employeeId
     if current_role() == Role.EMPLOYEE.value:
         if employee_id is not None and employee_id != current_user_id():
             raise ApiError(403, "An employee can only see their own calls")
         employee_id = current_user_id()
-    if employee_id is not None:
-        statement = statement.where(Call.employee_id == employee_id)
-    if query.status is not None:
-        statement = statement.where(Call.ai_status == query.status.value)
-    if query.from_ is not None:
-        statement = statement.where(Call.started_at >= _moment(query.from_, end_of_day=False))
-    if query.to is not None:
-        statement = statement.where(Call.started_at < _moment(query.to, end_of_day=True))
-    return statement
+    scale = MAX_SCORE_BY_MODE.get(organization.scoring_mode, MAX_SCORE_BY_MODE["TEN"])
+    team = caller_team(session, organization.id, query.departmentId, query.branchId)  # api.teams.scope
+    return list_query.ListScope(organization.id, scale, employee_id, team), organization.time_zone
 
 
-def _moment(value: datetime | date, *, end_of_day: bool) -> datetime:
-    """A date means the whole day (UTC): `to=2024-05-01` includes all of May 1st."""
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    moment = datetime.combine(value, time.min, tzinfo=timezone.utc)
-    return moment + timedelta(days=1) if end_of_day else moment
+def _export_rows(query: CallsFilter) -> tuple[list[dict[str, Any]], tuple[str, int], bool]:
+    """The download's rows (the newest CALLS_EXPORT_MAX_ROWS), the organization's time zone and
+    scale, and whether more calls matched."""
+    with stats_session() as session:
+        scope, time_zone = _scope(session, query)
+        listed = list_query.page(session, scope, query, limit=export.CALLS_EXPORT_MAX_ROWS)
+    return listed.rows, (time_zone, scope.scale), listed.next_cursor is not None
+
+
+def _attachment(body: bytes, mimetype: str, extension: str, truncated: bool) -> Response:
+    name = f"calls-{datetime.now(timezone.utc):%Y%m%d-%H%M%S}.{extension}"
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "no-store"
+    response.headers[TRUNCATED_HEADER] = "true" if truncated else "false"
+    return response
 
 
 def _visible_call(session: Session, call_id: int) -> Call:
@@ -227,21 +206,33 @@ def _visible_call(session: Session, call_id: int) -> Call:
     visible = call is not None and call.organization_id == current_organization_id()
     if visible and current_role() == Role.EMPLOYEE.value:
         visible = call.employee_id == current_user_id()  # type: ignore[union-attr]
+    if visible:  # a MANAGER limited to a department: its people's calls only (api.teams.scope)
+        visible = sees_employee(session, call.organization_id, call.employee_id)  # type: ignore[union-attr]
     if not visible:
         raise ApiError(404, f"Call {call_id} not found")
     return call  # type: ignore[return-value]
 
 
-def call_as_dict(call: Call) -> dict[str, Any]:
+def _log_entry(session: Session, call: Call) -> CallLogEntry | None:
+    return session.scalar(select(CallLogEntry).where(CallLogEntry.organization_id == call.organization_id,
+                                                     CallLogEntry.record_id == call.external_id))
+
+
+def call_as_dict(call: Call, entry: CallLogEntry | None = None) -> dict[str, Any]:
+    """A stored call in the list's words; the call-log fields from its call-log row, if any."""
     return {
-        "id": call.id, "externalId": call.external_id, "employeeId": call.employee_id,
+        "id": call.id, "callLogId": entry.id if entry else None, "externalId": call.external_id,
+        "employeeId": call.employee_id, "employeeName": None, "extCode": entry.ext_code if entry else None,
         "direction": call.direction, "status": call.status,
         "startedAt": call.started_at.isoformat() if call.started_at else None,
         "fromNumber": call.from_number, "toNumber": call.to_number,
         "callDurationS": call.call_duration_s, "talkDurationS": call.talk_duration_s,
+        "callback": entry.callback_state if entry else None,
+        "callbackAt": entry.callback_at.isoformat() if entry and entry.callback_at else None,
+        "callbackDelayS": entry.callback_delay_s if entry else None,
         "hasRecording": bool(call.recording_path),
         "aiStatus": call.ai_status, "aiError": call.ai_error,
-        "overallScore": call.overall_score, "summary": call.summary,
+        "overallScore": call.overall_score, "scoreMax": call.score_max, "summary": call.summary,
     }
 
 

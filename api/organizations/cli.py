@@ -1,4 +1,8 @@
-"""`flask --app api orgs create|list|webhook-key`: manage organizations from a shell."""
+"""`flask --app api orgs create|list|webhook-key`: manage organizations from a shell.
+
+`orgs create` gives the new organization the default criteria (`api.criteria.defaults`) in its
+analysis language, unless told `--no-default-criteria`.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,10 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from api.criteria.defaults import add_default_criteria
 from api.http.services import services
 from api.sipuni.webhook_keys import WebhookKeyTooShort, set_key
+from shared.ai.languages import ANALYSIS_LANGUAGES, analysis_language
 from shared.db import session_scope
 from shared.models import Organization
 from shared.settings import MIN_WEBHOOK_KEY_LENGTH
@@ -19,14 +25,24 @@ orgs_cli = AppGroup("orgs", help="Manage organizations.")
 @click.option("--name", required=True, help="Organization name.")
 @click.option("--sipuni-user", default=None, help="Sipuni account number (keep leading zeros).")
 @click.option("--sipuni-secret", default=None, help="Sipuni integration secret.")
-def create_org(name: str, sipuni_user: str | None, sipuni_secret: str | None) -> None:
+@click.option("--analysis-language", "language", type=click.Choice(ANALYSIS_LANGUAGES), default=None,
+              help="Language of the AI analysis (default: STT_LANGUAGE's).")
+@click.option("--default-criteria/--no-default-criteria", default=True, show_default=True,
+              help="Start with the default scoring criteria.")
+def create_org(name: str, sipuni_user: str | None, sipuni_secret: str | None, language: str | None,
+               default_criteria: bool) -> None:
     """Create an organization and print its id."""
     if bool(sipuni_user) != bool(sipuni_secret):
         raise click.UsageError("--sipuni-user and --sipuni-secret go together")
+    settings = services().settings
     with session_scope(services().session_factory) as session:
-        org = Organization(name=name, sipuni_user=sipuni_user, sipuni_secret=sipuni_secret)
+        org = Organization(name=name, sipuni_user=sipuni_user, sipuni_secret=sipuni_secret,
+                           analysis_language=language)
         session.add(org)
         session.flush()
+        if default_criteria:
+            add_default_criteria(session, org.id, analysis_language(language, settings.stt_language),
+                                 settings.max_criteria)
         click.echo(org.id)
 
 

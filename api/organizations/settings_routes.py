@@ -1,10 +1,14 @@
 """`GET /settings` and `PATCH /settings`: an organization's Sipuni account, sync schedule, time
-zone and scoring mode (ADMIN: their own organization; SUPERADMIN: `?organizationId=N`).
+zone, scoring mode and analysis language (ADMIN: their own organization; SUPERADMIN:
+`?organizationId=N`).
 
 The Sipuni secret is write-only: reads say `sipuniSecretSet: true|false`, never the secret.
 A changed schedule or time zone gets its next due time at once, so beat picks it up at its next
 tick, without a restart. A schedule that never comes due (`0 0 30 2 *`: February 30th) is
-refused when it is set, like one that does not parse.
+refused when it is set, like one that does not parse (400); one whose due times come closer than
+SYNC_MIN_INTERVAL_S is refused with 409 and the reason (`api.organizations.schedule_interval`).
+A PATCH that gives the organization a new Sipuni user or secret saves it, then tests it
+(`api.sipuni.connection`) and says the outcome in `sipuniConnection` (`{success, message, reason}`).
 """
 
 from __future__ import annotations
@@ -22,9 +26,13 @@ from api.http.endpoint import endpoint
 from api.http.errors import ApiError
 from api.http.services import services
 from api.openapi.common import Succeeded, ok
+from api.organizations.schedule_interval import interval_problem
+from api.sipuni.connection import ConnectionResult, check_account
+from shared.ai.languages import AnalysisLanguage, analysis_language
 from shared.db import session_scope
 from shared.models import Organization, ScoringMode, utcnow
 from shared.schedules import NeverDue, cron_problem, next_due_utc, time_zone_problem
+from shared.sipuni.account import SipuniAccount
 
 bp = Blueprint("org_settings", __name__)
 
@@ -41,6 +49,7 @@ class OrganizationSettings(BaseModel):
     syncSchedule: str | None = Field(None, max_length=100)  # noqa: N815
     timeZone: str | None = Field(None, max_length=64)  # noqa: N815
     scoringMode: ScoringMode | None = None  # noqa: N815
+    analysisLanguage: AnalysisLanguage | None = None  # noqa: N815 - null: follow STT_LANGUAGE
 
     @field_validator("syncSchedule")
     @classmethod
@@ -72,6 +81,8 @@ class SettingsView(Succeeded):
     timeZone: str  # noqa: N815
     scoringMode: str  # noqa: N815
     nextScheduledSync: str | None  # noqa: N815 - ISO 8601, UTC
+    analysisLanguage: AnalysisLanguage  # noqa: N815 - the organization's, or STT_LANGUAGE's
+    sipuniConnection: ConnectionResult | None = None  # noqa: N815 - PATCH with a new Sipuni account only
 
 
 def organization_settings(organization: Organization) -> dict[str, Any]:
@@ -79,7 +90,9 @@ def organization_settings(organization: Organization) -> dict[str, Any]:
     return {"organizationId": organization.id, "sipuniUser": organization.sipuni_user,
             "sipuniSecretSet": bool(organization.sipuni_secret), "syncSchedule": organization.sync_schedule,
             "timeZone": organization.time_zone, "scoringMode": organization.scoring_mode,
-            "nextScheduledSync": due.isoformat() if due else None}
+            "nextScheduledSync": due.isoformat() if due else None,
+            "analysisLanguage": analysis_language(organization.analysis_language,
+                                                  services().settings.stt_language)}
 
 
 def apply_settings(organization: Organization, body: OrganizationSettings) -> None:
@@ -98,9 +111,20 @@ def apply_settings(organization: Organization, body: OrganizationSettings) -> No
     if "sipuniSecret" in changes:
         organization.sipuni_secret = body.sipuniSecret
     if "syncSchedule" in changes:
+        if body.syncSchedule:
+            _check_interval(body.syncSchedule)
         organization.sync_schedule = body.syncSchedule
+    if "analysisLanguage" in changes:
+        organization.analysis_language = body.analysisLanguage
     if "syncSchedule" in changes or "timeZone" in changes:
         reschedule(organization)
+
+
+def _check_interval(schedule: str) -> None:
+    """409 when the schedule comes due more often than SYNC_MIN_INTERVAL_S allows."""
+    problem = interval_problem(schedule, services().settings.sync_min_interval_s, utcnow())
+    if problem:
+        raise ApiError(409, f"syncSchedule {problem}", {"syncSchedule": problem})
 
 
 def reschedule(organization: Organization) -> None:
@@ -130,7 +154,19 @@ def patch_settings(query: OrganizationQuery, body: OrganizationSettings) -> Resp
         organization = _organization(session)
         apply_settings(organization, body)
         session.flush()
-        return jsonify({"success": True, **organization_settings(organization)})
+        answer = {"success": True, **organization_settings(organization)}
+        account = _new_sipuni_account(organization, body)
+    if account is not None:  # tested once saved, outside the transaction: the account is kept either way
+        answer["sipuniConnection"] = check_account(answer["organizationId"], account).as_json()
+    return jsonify(answer)
+
+
+def _new_sipuni_account(organization: Organization, body: OrganizationSettings) -> SipuniAccount | None:
+    """The organization's own account when this PATCH gave it a new user or secret, and it has both."""
+    if {"sipuniUser", "sipuniSecret"} & body.model_fields_set and organization.sipuni_user \
+            and organization.sipuni_secret:
+        return SipuniAccount(organization.sipuni_user, organization.sipuni_secret)
+    return None
 
 
 def _organization(session: Session) -> Organization:

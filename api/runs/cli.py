@@ -1,4 +1,4 @@
-"""`flask --app api runs ...`: list and follow sync runs; the helpers every run-starting command shares.
+"""`flask --app api runs ...`: list, follow and cancel sync runs; the helpers every run-starting command shares.
 
 Commands start runs through the same locked start paths as the HTTP triggers (`shared.hemis.start`,
 `shared.sipuni.start`): a run already going on is refused with exit code 2. `--watch` follows the
@@ -15,9 +15,12 @@ import click
 from flask.cli import AppGroup
 
 from api.http.services import services
+from api.runs.cancel import MAX_RUN_ID_LENGTH, NotCancellable, cancel_run
 from api.runs.view import DEFAULT_FINISHED_SHOWN, MAX_RUNS_LISTED, list_runs, run_view
 from api.runs.watch import current_view, summary_line, watch_run
 from shared.db import session_scope
+from shared.models import SyncRun
+from shared.runs.cancel import RunNotRunning
 
 runs_cli = AppGroup("runs", help="List and follow sync runs.")
 
@@ -72,3 +75,20 @@ def show(run_id: str, watch: bool) -> None:
         sys.exit(watch_run(services(), run_id))
     click.echo(json.dumps(view, indent=2, ensure_ascii=False))
     click.echo(summary_line(view), err=True)
+
+
+@runs_cli.command("cancel")
+@click.argument("run_id")
+def cancel_command(run_id: str) -> None:
+    """Cancel a running Sipuni step 1 or step 2, or HEMIS sync, as `POST /runs/<runId>/cancel` does;
+    exit 2 when it has ended (or cannot be cancelled)."""
+    svc = services()
+    with session_scope(svc.session_factory) as session:
+        run = session.get(SyncRun, run_id) if len(run_id) <= MAX_RUN_ID_LENGTH else None
+    if run is None:
+        raise click.ClickException(f"run {run_id} not found")
+    try:
+        cancel_run(svc, run, CLI_TRIGGER)
+    except (NotCancellable, RunNotRunning) as exc:
+        refused(str(exc), run_id)
+    click.echo(f"cancelled run {run_id} ({run.kind})")

@@ -3,25 +3,36 @@
 Call counts and talk time come from the call log (every exported call, missed ones included);
 scores and violations from the stored, scored calls (`calls`, `call_scores`, `violations`). Both
 are read through their (organization_id, started_at) indexes for the window, and every figure is
-one grouped aggregate: no row goes to Python but the per-group results.
+one grouped aggregate: no row goes to Python but the per-group results. Days, months and hours of
+the day are the organization's, grouped as `api.stats.buckets` says.
 
 Scores are converted to the organization's scale: a call scored out of 10 counts as 80 for 8/10
 in an organization that now scores out of 100.
+
+`extCode` limits every figure to one extension: call-log rows carry their extension; a scored call
+is on it when its call-log row (the same Sipuni record, found through the log's unique
+(organization_id, record_id) key) is, so counts and scores describe the same calls.
+
+A team (`branchId`, `departmentId`, a MANAGER's `managedDepartmentId`: `api.teams.scope`) limits
+every figure to the calls credited to its members: call-log rows and scored calls whose employee
+is in one of its departments.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, and_, cast, func, select, text, true
 from sqlalchemy.orm import Session
-from sqlalchemy.types import Date, Float
+from sqlalchemy.types import Float
 
+from api.stats import buckets
+from api.stats.buckets import Buckets
 from api.stats.window import Window
-from shared.models import Call, CallLogEntry, CallScore, Criterion, Violation
+from api.teams.scope import Team
+from shared.models import Call, CallLogEntry, CallScore, Criterion, User, Violation
 
 ANSWERED = "answered"
 MISSED = "missed"
@@ -29,29 +40,56 @@ INCOMING = "incoming"
 OUTGOING = "outgoing"
 SCORE_DECIMALS = 2
 TALK_DECIMALS = 1
+LOG_MATCH_MARGIN = timedelta(days=1)  # see _on_extension
+DAILY_FIELDS = ("calls", "answered", "missed", "talkTimeS", "avgScore")  # what a day of /stats/daily shows
 
 
 @dataclass(frozen=True)
 class Scope:
-    """Whose figures: an organization, maybe one employee, over a window, on a score scale."""
+    """Whose figures: an organization, maybe one employee or one extension, over a window, on a
+    score scale."""
 
     organization_id: int
     window: Window
     scale: int
     employee_id: int | None = None
     dialect: str = "postgresql"
+    ext_code: str | None = None
+    team: Team | None = None  # only the calls of these departments' members
+
+    def over(self, window: Window) -> Scope:
+        """The same figures over another window (a period and the one it is compared with)."""
+        return replace(self, window=window)
 
 
 # --- building blocks -------------------------------------------------------------------------------
 
-def _in_scope(table: type[CallLogEntry] | type[Call], scope: Scope) -> ColumnElement[bool]:
+def _in_scope(table: type[CallLogEntry | Call], scope: Scope) -> ColumnElement[bool]:
     """Rows of `table` (the call log or the scored calls) in the scope's organization, window and,
-    for one employee's figures, of that employee."""
+    for one employee's or one extension's figures, of that employee or extension."""
     condition = and_(table.organization_id == scope.organization_id, table.started_at >= scope.window.start_utc,
                      table.started_at < scope.window.end_utc)
     if scope.employee_id is not None:
         condition = and_(condition, table.employee_id == scope.employee_id)
+    if scope.ext_code is not None:
+        condition = and_(condition, _on_extension(table, scope))
+    if scope.team is not None:
+        condition = and_(condition, scope.team.has_member(table.employee_id))
     return condition
+
+
+def _on_extension(table: type[CallLogEntry | Call], scope: Scope) -> ColumnElement[bool]:
+    """Call-log rows of the scope's extension; scored calls whose call-log row is of it. The
+    extension's rows are looked up in the window (widened by LOG_MATCH_MARGIN: a stored call and its
+    log row have the same moment, parsed from the same export), then matched by record id: a
+    hash join over one extension's rows, not a probe of the log for every scored call."""
+    if table is CallLogEntry:
+        return CallLogEntry.ext_code == scope.ext_code
+    records = select(CallLogEntry.record_id).where(
+        CallLogEntry.organization_id == scope.organization_id, CallLogEntry.ext_code == scope.ext_code,
+        CallLogEntry.started_at >= scope.window.start_utc - LOG_MATCH_MARGIN,
+        CallLogEntry.started_at < scope.window.end_utc + LOG_MATCH_MARGIN)
+    return Call.external_id.in_(records)
 
 
 def _log_filter(scope: Scope) -> ColumnElement[bool]:
@@ -66,16 +104,6 @@ def _scaled_overall(scope: Scope) -> ColumnElement[Any]:
     """`overall_score` on the organization's scale (calls scored before `score_max` existed count
     as already on it)."""
     return cast(Call.overall_score, Float) * scope.scale / func.coalesce(Call.score_max, scope.scale)
-
-
-def _local_day(scope: Scope, column: Any) -> ColumnElement[Any]:
-    """The calendar day of a UTC moment in the organization's zone. PostgreSQL converts each row
-    exactly (DST included); SQLite (the local demo) applies the zone's offset at the window start."""
-    if scope.dialect == "postgresql":
-        return cast(func.timezone(scope.window.time_zone, column), Date)
-    offset = ZoneInfo(scope.window.time_zone).utcoffset(datetime.combine(scope.window.first_day, datetime.min.time()))
-    seconds = int((offset or timedelta()).total_seconds())
-    return func.date(column, f"{seconds:+d} seconds")
 
 
 def _log_figures(*, with_directions: bool = False) -> list[Any]:
@@ -127,25 +155,42 @@ def overview(session: Session, scope: Scope) -> dict[str, Any]:
 
 def employee_figures(session: Session, scope: Scope) -> dict[int, dict[str, Any]]:
     """Figures per employee id (only employees with calls or scores in the window)."""
-    figures: dict[int, dict[str, Any]] = {}
+    return _figures_per(session, scope, by_department=False)
 
-    def row(employee_id: int) -> dict[str, Any]:
-        return figures.setdefault(employee_id, empty_employee_figures())
 
-    log_rows = session.execute(select(CallLogEntry.employee_id, *_log_figures())
-                               .where(_log_filter(scope), CallLogEntry.employee_id.is_not(None))
-                               .group_by(CallLogEntry.employee_id))
+def department_figures(session: Session, scope: Scope) -> dict[int | None, dict[str, Any]]:
+    """The employees' figures added up per department the employee is in now (None: in none);
+    only departments with calls or scores in the window. Calls credited to nobody are in no row."""
+    return _figures_per(session, scope, by_department=True)
+
+
+def _figures_per(session: Session, scope: Scope, *, by_department: bool) -> dict[Any, dict[str, Any]]:
+    """Figures per employee, or per department of the employee: one grouped aggregate per source."""
+    figures: dict[Any, dict[str, Any]] = {}
+
+    def row(key: Any) -> dict[str, Any]:
+        return figures.setdefault(key, empty_employee_figures())
+
+    def grouped(statement: Select[Any], table: type[CallLogEntry | Call]) -> Select[Any]:
+        statement = statement.where(table.employee_id.is_not(None))
+        if by_department:
+            return statement.join_from(table, User, User.id == table.employee_id).group_by(User.department_id)
+        return statement.group_by(table.employee_id)
+
+    def key_of(employee_id: Any) -> Any:
+        return User.department_id if by_department else employee_id
+
+    log_rows = session.execute(grouped(select(key_of(CallLogEntry.employee_id).label("key"), *_log_figures())
+                                       .where(_log_filter(scope)), CallLogEntry))
     for item in log_rows:
-        row(item.employee_id).update(calls=item.calls, answered=item.answered, missed=item.missed,
-                                     talkTimeS=int(item.talk))
-    score_rows = session.execute(_scored_calls(scope, Call.employee_id, *_score_figures(scope))
-                                 .where(Call.employee_id.is_not(None)).group_by(Call.employee_id))
+        row(item.key).update(calls=item.calls, answered=item.answered, missed=item.missed, talkTimeS=int(item.talk))
+    score_rows = session.execute(grouped(_scored_calls(scope, key_of(Call.employee_id).label("key"),
+                                                       *_score_figures(scope)), Call))
     for item in score_rows:
-        row(item.employee_id).update(scoredCalls=item.scored, avgScore=_round(item.avg),
-                                     bestScore=_round(item.best), worstScore=_round(item.worst))
-    for employee_id, count in session.execute(_violations(scope, Call.employee_id)
-                                              .where(Call.employee_id.is_not(None)).group_by(Call.employee_id)):
-        row(employee_id)["violations"] = count
+        row(item.key).update(scoredCalls=item.scored, avgScore=_round(item.avg),
+                             bestScore=_round(item.best), worstScore=_round(item.worst))
+    for key, count in session.execute(grouped(_violations(scope, key_of(Call.employee_id)), Call)):
+        row(key)["violations"] = count
     return figures
 
 
@@ -156,22 +201,63 @@ def empty_employee_figures() -> dict[str, Any]:
 
 def daily(session: Session, scope: Scope) -> list[dict[str, Any]]:
     """One row per day of the window, days without calls included."""
-    by_day: dict[date, dict[str, Any]] = {
-        day: {"date": day.isoformat(), "calls": 0, "answered": 0, "missed": 0, "talkTimeS": 0, "avgScore": None}
-        for day in scope.window.days()}
-    log_day = _local_day(scope, CallLogEntry.started_at).label("day")
-    for item in session.execute(select(log_day, *_log_figures()).where(_log_filter(scope)).group_by(log_day)):
-        entry = by_day.get(_as_date(item.day))
-        if entry is not None:
-            entry.update(calls=item.calls, answered=item.answered, missed=item.missed, talkTimeS=int(item.talk))
-    call_day = _local_day(scope, Call.started_at).label("day")
-    scores = session.execute(_scored_calls(scope, call_day, func.avg(_scaled_overall(scope)).label("avg"))
-                             .group_by(call_day))
-    for item in scores:
-        entry = by_day.get(_as_date(item.day))
-        if entry is not None:
-            entry["avgScore"] = _round(item.avg)
-    return list(by_day.values())
+    figures = grouped_figures(session, scope, buckets.days(scope.window, scope.dialect), with_scores=True)
+    rows = []
+    for day in scope.window.days():
+        of_day = figures.get(day, empty_bucket_figures(with_scores=True))
+        rows.append({"date": day.isoformat(), **{field: of_day[field] for field in DAILY_FIELDS}})
+    return rows
+
+
+def empty_bucket_figures(*, with_scores: bool) -> dict[str, Any]:
+    figures: dict[str, Any] = {"calls": 0, "answered": 0, "missed": 0, "talkTimeS": 0}
+    if with_scores:
+        figures.update(scoredCalls=0, avgScore=None)
+    return figures
+
+
+def grouped_figures(session: Session, scope: Scope, groups: Buckets, *,
+                    with_scores: bool) -> dict[Any, dict[str, Any]]:
+    """Figures per label of `groups` (a day, a month, an hour of the day): call counts and talk
+    time, and with `with_scores` the scored calls and their average. Only labels with rows are
+    present. Several SQL groups may share a label (the same hour on every day): they are added."""
+    sums: dict[Any, dict[str, Any]] = {}
+
+    def add(key: Any, **values: float) -> None:
+        entry = sums.setdefault(groups.label(key), dict.fromkeys(("calls", "answered", "missed", "talk", "scored",
+                                                                  "score_sum"), 0))
+        for name, value in values.items():
+            entry[name] += value
+
+    log_key = groups.expression(CallLogEntry.started_at).label("bucket")
+    for item in session.execute(select(log_key, *_log_figures()).where(_log_filter(scope)).group_by(log_key)):
+        add(item.bucket, calls=item.calls, answered=item.answered, missed=item.missed, talk=int(item.talk))
+    if with_scores:
+        call_key = groups.expression(Call.started_at).label("bucket")
+        scores = session.execute(_scored_calls(scope, call_key, func.count().label("scored"),
+                                               func.sum(_scaled_overall(scope)).label("score_sum")).group_by(call_key))
+        for item in scores:
+            add(item.bucket, scored=item.scored, score_sum=float(item.score_sum))
+    return {label: _figures_of(entry, with_scores=with_scores) for label, entry in sums.items()}
+
+
+def _figures_of(sums: dict[str, Any], *, with_scores: bool) -> dict[str, Any]:
+    figures = {"calls": sums["calls"], "answered": sums["answered"], "missed": sums["missed"],
+               "talkTimeS": sums["talk"]}
+    if with_scores:
+        figures.update(scoredCalls=sums["scored"],
+                       avgScore=_round(sums["score_sum"] / sums["scored"]) if sums["scored"] else None)
+    return figures
+
+
+def grouped_violations(session: Session, scope: Scope, groups: Buckets) -> dict[Any, int]:
+    """Violations of the scored calls per label of `groups`."""
+    counts: dict[Any, int] = {}
+    call_key = groups.expression(Call.started_at).label("bucket")
+    for item in session.execute(_violations(scope, call_key).group_by(call_key)):
+        label = groups.label(item.bucket)
+        counts[label] = counts.get(label, 0) + item.violations
+    return counts
 
 
 def criteria(session: Session, scope: Scope) -> list[dict[str, Any]]:
@@ -207,15 +293,18 @@ def _criterion_scores(scope: Scope) -> Select[Any]:
             .group_by(criterion_id))
 
 
-def prepare(session: Session) -> None:
+def prepare(session: Session, statement_timeout_ms: int) -> None:
     """Statistics are short aggregates over one window: PostgreSQL's JIT compilation, triggered
-    by the large row estimates of a big organization, costs more than it saves (~30 ms each)."""
+    by the large row estimates of a big organization, costs more than it saves (~30 ms each); and
+    a query running longer than `statement_timeout_ms` is cancelled (`api.stats.bounds`). Both are
+    transaction-local (`SET LOCAL`, `set_config(..., true)`): nothing outlives the transaction on
+    the server connection, which PgBouncer in transaction mode lends to the next client."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SET LOCAL jit = off"))
+        session.execute(text("SELECT set_config('statement_timeout', :timeout, true)"),
+                        {"timeout": str(statement_timeout_ms)})
 
 
-def _as_date(value: Any) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
-
-
-__all__ = ["Scope", "criteria", "daily", "employee_figures", "empty_employee_figures", "overview", "prepare"]
+__all__ = ["Scope", "criteria", "daily", "department_figures", "employee_figures", "empty_bucket_figures",
+           "empty_employee_figures",
+           "grouped_figures", "grouped_violations", "overview", "prepare"]

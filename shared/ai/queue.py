@@ -40,10 +40,17 @@ def clear_queued(client: redis.Redis, call_ids: Iterable[int]) -> None:
         client.delete(*names)
 
 
-def publish_analysis(svc: "Services", call_id: int, organization_id: int | None = None) -> str:
+def publish_analysis(svc: "Services", call_id: int, organization_id: int | None = None,
+                     run_id: str | None = None) -> str:
     """Publish `ai.process_call` for a call marked queued (`mark_queued`); with `organization_id`,
-    that organization may follow the task (`GET /tasks/<id>`). Returns the task id."""
-    task_id = publish_leased(svc, catalog.AI_PROCESS_CALL, args=[call_id])
+    that organization may follow the task (`GET /tasks/<id>`); with `run_id` (the sync run that
+    stored the call), its steps are skipped once that run is cancelled. Returns the task id."""
+    task_id = publish_leased(svc, catalog.AI_PROCESS_CALL, args=[call_id], kwargs=run_kwargs(run_id))
     if organization_id is not None:
         remember_owner(svc.redis, task_id, organization_id)
     return task_id
+
+
+def run_kwargs(run_id: str | None) -> dict[str, str]:
+    """The keyword arguments an AI step passes on: the run that stored the call, if one did."""
+    return {"run_id": run_id} if run_id else {}

@@ -25,8 +25,11 @@ def create_run(session: Session, run_id: str, kind: str, *, organization_id: int
 def finish_run(session: Session, run_id: str, status: str, *, total: int, processed: int,
                skipped: int = 0, failed: int = 0, errors: list[str] | None = None,
                stats: dict | None = None, finished_at: datetime | None = None) -> SyncRun | None:
-    run = session.get(SyncRun, run_id)
-    if run is None:
+    """Write the run's end; None when it is unknown or was cancelled. A cancelled run keeps its
+    status for good: the row lock orders this with `shared.runs.cancel` (its UPDATE ... WHERE
+    status = 'running'), so whichever comes second sees what the first wrote."""
+    run = session.get(SyncRun, run_id, with_for_update=True, populate_existing=True)
+    if run is None or run.status == RunStatus.CANCELLED.value:
         return None
     run.status = status
     run.total, run.processed, run.skipped, run.failed = total, processed, skipped, failed

@@ -6,7 +6,9 @@
 - trailing `;`: "ragged" (only on rows whose "Ответственный из CRM" is filled, like the navai
   export), "all" (header and every row, like the 2021 file) or "none";
 - `names`: extensions shown as `294 (Mega)`;
-- `/statistic/export` show-flags add columns: showTreeId, outgoingLine, hangupinitor.
+- `/statistic/export` show-flags add columns: showTreeId, outgoingLine, hangupinitor;
+- the callback columns of a missed incoming call ("Состояние перезвона" as text, "Время перезвона"
+  as `YYYY-MM-DD HH:MM:SS`), empty on every other row; the 2015 header has neither.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from simulators.sipuni.calls import EXTENSIONS, SimCall
+from simulators.sipuni.calls import CALLBACK_TIME_FORMAT, EXTENSIONS, SimCall
 
 NEW_HEADER = ("Тип;Статус;Время;Схема;Откуда;Куда;Кто ответил;Длительность звонка, сек;Длительность разговора, сек;"
               "Время ответа, сек;Оценка;ID записи;Метка;Теги;ID заказа звонка;Запись существует;Новый клиент;"
@@ -76,6 +78,8 @@ def _values(call: SimCall, options: FormatOptions) -> dict[str, str]:
         "Запись существует": "1", "Новый клиент": str(call.new_client), "Ответственный из CRM": call.crm_owner,
         "ID схемы звонка": "000-913898", "Исходящая линия": "", "Инициатор завершения звонка": "оператор",
         "Информация из CRM": "Сценарий: Тест. " if call.crm_owner else "",
+        "Состояние перезвона": call.callback_text,
+        "Время перезвона": call.callback_local.strftime(CALLBACK_TIME_FORMAT) if call.callback_local else "",
     }
 
 

@@ -2,7 +2,10 @@
 
 Sipuni endpoints (under `/api`, POST form-urlencoded or query string, like the real service):
 `statistic/export/all`, `statistic/export`, `statistic/record`. A wrong or missing `hash` (or an
-unknown `user`) gets the HTML page "Неправильный хеш" with HTTP 500.
+unknown `user`) gets the HTML page "Неправильный хеш" with HTTP 500. The connection test
+(`shared.sipuni.probe`) is `statistic/export/all` with `limit=1`, answered like any export: a wrong
+secret or account gets that page, and `failNext` `{"endpoint": "export/all", "status": 429,
+"retryAfter": 7}` rate-limits it (503: Sipuni unavailable, 500: an unexpected answer).
 
 Control API (JSON, for tests and benchmarks):
 - `POST /control/reset`   {"calls": N, "seed": X, "tzOffsetHours": 5, "newestLocal": "2025-10-06T18:00:00"}

@@ -41,7 +41,7 @@ def test_by_default_the_fake_starts_and_the_settings_point_at_it(tmp_path):
         lines = start_ai_simulator(group, env, tmp_path)
         assert "SIMULATED" in lines[0] and env["AI_PROVIDER"] == "openai"
         response = _post_when_up(env["STT_API_URL"])
-        assert response.status_code == 200 and response.json()["segments"]
+        assert response.status_code == 200 and response.json()["text"]  # today's form: plain text
     finally:
         group.stop_all()
 

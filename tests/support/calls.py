@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from shared.models import Call, Criterion, Organization, User
+from shared.models import Call, CallLogEntry, Criterion, Organization, User
 from shared.settings import Settings
 
 SAMPLE_RATE_HZ = 8000
@@ -33,8 +33,9 @@ def write_wav(path: Path, seconds: float = 0.5) -> Path:
 
 def make_call(db: Session, settings: Settings, organization_id: int, employee: User | None = None, *,
               seconds: float = 0.5, with_audio: bool = True, started_at: datetime | None = None,
-              ai_status: str = "pending") -> Call:
-    """A stored call whose recording (relative to DATA_DIR) exists on disk."""
+              ai_status: str = "pending", logged: bool = True) -> Call:
+    """A stored call whose recording (relative to DATA_DIR) exists on disk, with its call-log row
+    as step 1 writes it before step 2 stores a call (`logged=False`: a call stored without one)."""
     external_id = secrets.token_hex(6)
     relative = f"recordings/{organization_id}/{external_id}.wav"
     if with_audio:
@@ -44,6 +45,11 @@ def make_call(db: Session, settings: Settings, organization_id: int, employee: U
                 started_at=started_at or datetime.now(timezone.utc), from_number="+998901234567",
                 to_number="210", recording_path=relative if with_audio else None, ai_status=ai_status, raw={})
     db.add(call)
+    if logged:
+        db.add(CallLogEntry(organization_id=organization_id, record_id=external_id, direction=call.direction,
+                            status=call.status, started_at=call.started_at, employee_id=call.employee_id,
+                            ext_code=employee.ext_code if employee else None, from_number=call.from_number,
+                            to_number=call.to_number, has_recording=True))
     db.commit()
     return call
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from shared.ai.languages import analysis_language
 from shared.models import (
     MAX_SCORE_BY_MODE,
     AiStatus,
@@ -35,6 +36,7 @@ class AnalysisInput:
     criteria: list[CriterionSpec]
     max_score: int
     transcript: list[TranscriptLine]
+    language: str  # the organization's analysis language (shared.ai.languages)
 
 
 def lock_call(session: Session, call_id: int) -> Call | None:
@@ -68,9 +70,12 @@ def replace_transcript(session: Session, call_id: int, segments: Sequence[Segmen
     call.ai_error = None
 
 
-def analysis_input(session: Session, call: Call) -> AnalysisInput:
+def analysis_input(session: Session, call: Call, stt_language: str) -> AnalysisInput:
+    """What the analysis of `call` needs; `stt_language` (STT_LANGUAGE) is the language of an
+    organization that has not picked one."""
     organization = session.get(Organization, call.organization_id)
     mode = organization.scoring_mode if organization is not None else "TEN"
+    chosen = organization.analysis_language if organization is not None else None
     criteria = session.scalars(select(Criterion).where(
         Criterion.organization_id == call.organization_id, Criterion.is_active.is_(True)).order_by(Criterion.id))
     segments = session.scalars(select(TranscriptSegment).where(TranscriptSegment.call_id == call.id)
@@ -79,6 +84,7 @@ def analysis_input(session: Session, call: Call) -> AnalysisInput:
         criteria=[CriterionSpec(c.id, c.name, c.weight, c.description) for c in criteria],
         max_score=MAX_SCORE_BY_MODE.get(mode, MAX_SCORE_BY_MODE["TEN"]),
         transcript=[TranscriptLine(s.speaker, s.text, s.start_ms) for s in segments],
+        language=analysis_language(chosen, stt_language),
     )
 
 

@@ -18,11 +18,12 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
 from shared.ai.limits import ai_task_limits
-from shared.ai.queue import clear_queued
+from shared.ai.queue import clear_queued, run_kwargs
 from shared.catalog import AI_ANALYZE, AI_PROCESS_CALL, AI_TRANSCRIBE
 from shared.leases.publish import publish_leased
 from shared.metrics import UpstreamMeter
 from shared.models import AiStatus
+from shared.runs.cancel import is_cancelled
 from workers.ai.answer import Evaluation, parse_answer
 from workers.ai.config import configuration_problem
 from workers.ai.deadline import Deadline
@@ -53,6 +54,7 @@ STT_LIMITER_NAME = "stt"
 STT_UPSTREAM = "stt"  # how /metrics names the two AI upstreams
 LLM_UPSTREAM = "llm"
 DEADLINE_MARGIN_S = 2.0  # keep time to record the outcome before the soft limit strikes
+RUN_CANCELLED = "not sent to {step}: its sync run {run_id} was cancelled; reprocess the call to analyze it"
 
 
 def _result(call_id: int, status: str, **extra: Any) -> dict[str, Any]:
@@ -60,8 +62,9 @@ def _result(call_id: int, status: str, **extra: Any) -> dict[str, Any]:
 
 
 @shared_task(name=AI_PROCESS_CALL, base=NavaiTask, bind=True)
-def process_call(self: NavaiTask, call_id: int) -> dict[str, Any]:
-    """Start the pipeline for one call, or record why it cannot run."""
+def process_call(self: NavaiTask, call_id: int, run_id: str | None = None) -> dict[str, Any]:
+    """Start the pipeline for one call, or record why it cannot run. `run_id`: the sync run that
+    stored the call (passed on to each step; none when the API reprocesses a call)."""
     problem = configuration_problem(self.svc.settings)
     clear_queued(self.svc.redis, [call_id])  # no longer queued: from here its ai_status tells
     with self.session() as session:
@@ -70,6 +73,9 @@ def process_call(self: NavaiTask, call_id: int) -> dict[str, Any]:
             return _result(call_id, "missing")
         if call.ai_status not in STARTABLE_STATUSES:
             return _result(call_id, call.ai_status, note="already in progress or done; reprocess to run again")
+        if run_id and is_cancelled(self.svc, run_id):
+            set_status(session, call_id, AiStatus.SKIPPED, RUN_CANCELLED.format(step="speech-to-text", run_id=run_id))
+            return _result(call_id, AiStatus.SKIPPED.value, cancelledRun=run_id)
         if problem:
             set_status(session, call_id, AiStatus.NOT_CONFIGURED, problem)
             return _result(call_id, AiStatus.NOT_CONFIGURED.value, error=problem)
@@ -77,17 +83,18 @@ def process_call(self: NavaiTask, call_id: int) -> dict[str, Any]:
             set_status(session, call_id, AiStatus.SKIPPED, "the call has no recording")
             return _result(call_id, AiStatus.SKIPPED.value)
         set_status(session, call_id, AiStatus.PENDING)
-    next_task_id = publish_leased(self.svc, AI_TRANSCRIBE, args=[call_id])
+    next_task_id = publish_leased(self.svc, AI_TRANSCRIBE, args=[call_id], kwargs=run_kwargs(run_id))
     return _result(call_id, "queued", taskId=next_task_id)
 
 
 @shared_task(name=AI_TRANSCRIBE, base=NavaiTask, bind=True)
-def transcribe(self: NavaiTask, call_id: int) -> dict[str, Any]:
+def transcribe(self: NavaiTask, call_id: int, run_id: str | None = None) -> dict[str, Any]:
     """Speech-to-text of the call's recording; stores the segments, then queues the analysis."""
-    return _run_step(self, call_id, lambda deadline: _transcribe(self, call_id, deadline))
+    return (_skipped_if_cancelled(self, call_id, run_id, "speech-to-text")
+            or _run_step(self, call_id, lambda deadline: _transcribe(self, call_id, deadline, run_id)))
 
 
-def _transcribe(task: NavaiTask, call_id: int, deadline: Deadline) -> dict[str, Any]:
+def _transcribe(task: NavaiTask, call_id: int, deadline: Deadline, run_id: str | None = None) -> dict[str, Any]:
     settings, storage = task.svc.settings, task.svc.storage
     with task.session() as session:
         call = set_status(session, call_id, AiStatus.TRANSCRIBING)
@@ -115,14 +122,29 @@ def _transcribe(task: NavaiTask, call_id: int, deadline: Deadline) -> dict[str, 
             set_status(session, call_id, AiStatus.ANALYZING)
     else:
         raise AiFailure(f"the recording is missing from storage ({key or 'no recording'})")
-    next_task_id = publish_leased(task.svc, AI_ANALYZE, args=[call_id])
+    next_task_id = publish_leased(task.svc, AI_ANALYZE, args=[call_id], kwargs=run_kwargs(run_id))
     return _result(call_id, AiStatus.ANALYZING.value, taskId=next_task_id)
 
 
 @shared_task(name=AI_ANALYZE, base=NavaiTask, bind=True)
-def analyze(self: NavaiTask, call_id: int) -> dict[str, Any]:
+def analyze(self: NavaiTask, call_id: int, run_id: str | None = None) -> dict[str, Any]:
     """Score the transcript against the organization's criteria and store the evaluation."""
-    return _run_step(self, call_id, lambda deadline: _analyze(self, call_id, deadline))
+    return (_skipped_if_cancelled(self, call_id, run_id, "the model")
+            or _run_step(self, call_id, lambda deadline: _analyze(self, call_id, deadline)))
+
+
+def _skipped_if_cancelled(task: NavaiTask, call_id: int, run_id: str | None, step: str) -> dict[str, Any] | None:
+    """A step not started when the sync run that stored its call was cancelled is not sent
+    upstream: the call ends `skipped`, saying why (what an earlier step stored is kept; a call
+    already done stays done). Reprocessing runs it again: the API's reprocess names no run."""
+    if not run_id or not is_cancelled(task.svc, run_id):
+        return None
+    with task.session() as session:
+        call = lock_call(session, call_id)
+        if call is not None and call.ai_status != AiStatus.DONE.value:
+            set_status(session, call_id, AiStatus.SKIPPED, RUN_CANCELLED.format(step=step, run_id=run_id))
+    log.info("call %s: %s skipped, run %s was cancelled", call_id, task.name, run_id)
+    return _result(call_id, AiStatus.SKIPPED.value, cancelledRun=run_id)
 
 
 def _analyze(task: NavaiTask, call_id: int, deadline: Deadline) -> dict[str, Any]:
@@ -131,11 +153,11 @@ def _analyze(task: NavaiTask, call_id: int, deadline: Deadline) -> dict[str, Any
         call = set_status(session, call_id, AiStatus.ANALYZING)
         if call is None:
             return _result(call_id, "missing")
-        source = analysis_input(session, call)
+        source = analysis_input(session, call, settings.stt_language)
         key = call.recording_path
     if not source.transcript:
         raise AiFailure("there is no transcript to analyze; reprocess the call")
-    prompt = build_prompt(source.criteria, source.max_score, source.transcript, settings.stt_language)
+    prompt = build_prompt(source.criteria, source.max_score, source.transcript, source.language)
     provider_name = settings.ai_provider.strip().lower()
     limiter = RateLimiter(task.svc.redis, f"ai:{provider_name}", settings.ai_rate_limit)
     provider = make_provider(settings, keep_alive_session(), limiter, UpstreamMeter(task.svc.redis, LLM_UPSTREAM))

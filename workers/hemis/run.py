@@ -25,6 +25,7 @@ from shared.hemis.start import start_full_run
 from shared.leases.publish import publish_leased
 from shared.metrics import count_records
 from shared.models import RunStatus, SyncRun, utcnow
+from shared.runs.cancel import RunCounts, is_cancelled, record_cancelled_counts
 from shared.runs.record import finish_run
 from shared.services import Services
 from shared.units import KIND_HEMIS, hemis_sync_page
@@ -64,11 +65,15 @@ class HemisRun:
 
     def page_wanted(self, page: int) -> bool:
         """Whether a page task should fetch `page`: the run's state is there, the run is open and
-        the page not done yet. The meta comes with the done check in one round trip, and is kept as
-        `settled`."""
-        meta, done = self.ledger.meta_and_done(page)
+        the page not done yet, and the run not cancelled. The meta comes with the done and cancel
+        checks in one round trip, and is kept as `settled`."""
+        meta, done, cancelled = self.ledger.meta_and_done(page)
         self.__dict__["settled"] = meta  # what the `settled` cached_property would have read
-        return bool(meta) and meta.get("closed") != "1" and not done
+        return bool(meta) and meta.get("closed") != "1" and not done and not cancelled
+
+    def cancelled(self) -> bool:
+        """Whether the run was cancelled (`shared.runs.cancel`): nothing more is fetched for it."""
+        return is_cancelled(self.svc, self.run_id)
 
     def closed_at_start(self) -> bool:
         """`ledger.is_closed()` as of the settled read (the same hash), without another round trip."""
@@ -145,8 +150,8 @@ class HemisRun:
             count_records(self.svc.redis, self.settled["kind"], records)
         if page_count is not None and finished is not None and finished >= page_count:
             self.finalize()
-        else:
-            self.keep_lock()
+        elif not self.keep_lock() and self.cancelled():  # in flight at the cancel: kept, and counted
+            self.record_cancelled_counts()
 
     # --- waiting for HEMIS's rate limit ------------------------------------------------------------
     def page_waits(self, page: int, wait: RateLimitWait) -> None:
@@ -198,6 +203,8 @@ class HemisRun:
     def finalize(self) -> bool:
         if self.ledger.is_closed() or not self.ledger.claim_finalize():
             return False
+        if self.cancelled():
+            return self._end_cancelled()
         meta = self.meta
         kind = meta.get("kind", "")
         report = consistency_report(self.ledger, meta)
@@ -219,14 +226,35 @@ class HemisRun:
             started_at = run.started_at if run is not None else utcnow()
             return mark_unseen_inactive(session, kind, self.run_id, started_at)
 
+    def _end_cancelled(self) -> bool:
+        """The run was cancelled and its last pages, in flight then, are in: they count in the
+        cancelled run, no record is deactivated and no next kind started."""
+        self.record_cancelled_counts()
+        self.ledger.close()
+        log.info("[HEMIS] run %s was cancelled; its pages in flight are in", self.run_id)
+        return True
+
+    def record_cancelled_counts(self) -> None:
+        record_cancelled_counts(self.svc, self.run_id, self._counts)
+
+    def _counts(self) -> RunCounts:
+        report = consistency_report(self.ledger, self.meta)
+        stats = self._stats(report, 0, self.svc.progress.get(self.run_id) or {})
+        return RunCounts(total=report.total_count, processed=report.processed, failed=len(report.failed_pages),
+                         stats=stats)
+
+    @staticmethod
+    def _stats(report: ConsistencyReport, deactivated: int, live: dict[str, str]) -> dict[str, object]:
+        return {"pagesTotal": report.page_count, "pagesDone": report.pages_done, "failedPages": report.failed_pages,
+                "distinctIds": report.distinct, "totalCount": report.total_count, "deactivated": deactivated,
+                THROTTLED_FIELD: int(live.get(THROTTLED_FIELD) or 0)}
+
     def _record(self, status: str, report: ConsistencyReport, deactivated: int) -> None:
         progress = self.svc.progress
         live = progress.get(self.run_id) or {}
         errors = progress.errors(self.run_id)
         end_ms = int(time.time() * 1000)
-        stats = {"pagesTotal": report.page_count, "pagesDone": report.pages_done, "failedPages": report.failed_pages,
-                 "distinctIds": report.distinct, "totalCount": report.total_count, "deactivated": deactivated,
-                 THROTTLED_FIELD: int(live.get(THROTTLED_FIELD) or 0)}
+        stats = self._stats(report, deactivated, live)
         with self.svc.session() as session:
             finish_run(session, self.run_id, status, total=report.total_count, processed=report.processed,
                        failed=len(report.failed_pages), errors=errors, stats=stats)
@@ -243,11 +271,11 @@ class HemisRun:
             log.warning("[HEMIS] could not start the %s sync after run %s: %s", then, self.run_id, exc)
 
     # --- the run's lock --------------------------------------------------------------------------
-    def keep_lock(self) -> None:
-        """Extend the run's lock (pages do it as they finish; the sweeper while the run waits)."""
+    def keep_lock(self) -> bool:
+        """Extend the run's lock (pages do it as they finish; the sweeper while the run waits);
+        False when the run does not hold it (any more)."""
         kind = self.settled.get("kind")
-        if kind:
-            run_lock(self.svc.redis, kind).extend(self.run_id)
+        return bool(kind) and run_lock(self.svc.redis, kind).extend(self.run_id)
 
     def hold_lock(self, kind: str) -> bool:
         """Extend the lock, or take it back if it expired; a run that lost it to another run fails."""
@@ -255,6 +283,9 @@ class HemisRun:
         if lock.extend(self.run_id):
             return True
         holder = lock.acquire(self.run_id)
+        if holder is None and self.cancelled():  # the cancel freed it (and raised the flag first)
+            lock.release(self.run_id)
+            return False
         if holder is None:
             return True
         self.fail(f"the run lost its lock to run {holder}")

@@ -43,6 +43,8 @@ def start_run(self: NavaiTask, kind: str, run_id: str, then: str | None = None) 
     run = HemisRun(self.svc, run_id)
     if run.ledger.is_closed():
         return {"runId": run_id, "skipped": "run already closed"}
+    if run.cancelled():  # not one page is fetched
+        return {"runId": run_id, "skipped": "run cancelled"}
     run.init(kind, then)
     log.info("[HEMIS] run %s: starting the %s sync", run_id, kind)
     try:
@@ -99,7 +101,7 @@ def publish_pages(self: NavaiTask, kind: str, run_id: str, pages: list[int]) -> 
     died midway and the sweeper published it again), it publishes only the pages neither done nor
     leased."""
     run = HemisRun(self.svc, run_id)
-    if not run.settled or run.closed_at_start():
+    if not run.settled or run.closed_at_start() or run.cancelled():
         return {"runId": run_id, "skipped": True}
     return {"runId": run_id, "pages": run.publish_pages(pages)}
 

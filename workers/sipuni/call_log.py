@@ -2,7 +2,8 @@
 
 Each chunk of rows is one multi-row `INSERT ... ON CONFLICT (organization_id, record_id) DO UPDATE`,
 so a repeated or overlapping export updates the rows it already stored and adds nothing twice.
-Step 2 and the `calls` table are not touched: they keep the seed's meaning.
+Step 2 and the `calls` table are not touched: they keep the seed's meaning. Sipuni's callback
+columns are read here (`shared.sipuni.callbacks`), so the call list filters on them as columns.
 """
 
 from __future__ import annotations
@@ -19,14 +20,19 @@ from sqlalchemy.orm import Session
 
 from shared.models import CallLogEntry, User, utcnow
 from shared.models.analytics import EXT_CODE_LENGTH, NUMBER_LENGTH
+from shared.sipuni.callbacks import Callback, parse_callback
 from workers.sipuni.csv_parser import HEADER_FIELDS, SipuniCall, call_from_row, normalise_header, usual_offset_s
 
 UPSERT_CHUNK_ROWS = 1000  # rows per INSERT statement: one round trip, well under parameter limits
 OFFSET_SAMPLE_ROWS = 1000
 RECORD_EXISTS_FIELD = "record_exists"
+CALLBACK_STATE_FIELD, CALLBACK_TIME_FIELD = "callback_state", "callback_time"
 # Columns a re-export overwrites; `first_seen_at` stays, `employee_id` is kept if nobody has the ext now.
+# A re-export carries the callback as Sipuni knows it by then (a call missed at 9:00 and exported
+# at 9:05 is called back at 9:30): its columns are overwritten too.
 _UPDATED_COLUMNS = ("direction", "status", "started_at", "ext_code", "from_number", "to_number", "answered_by",
-                    "call_duration_s", "talk_duration_s", "answer_duration_s", "has_recording", "updated_at")
+                    "call_duration_s", "talk_duration_s", "answer_duration_s", "has_recording", "callback_state",
+                    "callback_at", "callback_delay_s", "updated_at")
 
 OpenSession = Callable[[], AbstractContextManager[Session]]
 
@@ -63,6 +69,7 @@ def entry_values(call: SipuniCall, organization_id: int, employees: dict[str, in
     if not call.record_id or len(call.record_id) > 64:
         return None
     ext = call.employee_ext
+    callback = callback_of(call)
     return {
         "organization_id": organization_id, "record_id": call.record_id, "direction": call.direction,
         "status": call.status, "started_at": call.started_at,
@@ -70,8 +77,16 @@ def entry_values(call: SipuniCall, organization_id: int, employees: dict[str, in
         "from_number": _short(call.from_number), "to_number": _short(call.to_number),
         "answered_by": _short(call.answered_by), "call_duration_s": call.call_duration_s,
         "talk_duration_s": call.talk_duration_s, "answer_duration_s": call.answer_duration_s,
-        "has_recording": _record_exists(call.raw), "first_seen_at": utcnow(), "updated_at": utcnow(),
+        "has_recording": _record_exists(call.raw), "callback_state": callback.state, "callback_at": callback.at,
+        "callback_delay_s": callback.delay_s, "first_seen_at": utcnow(), "updated_at": utcnow(),
     }
+
+
+def callback_of(call: SipuniCall) -> Callback:
+    """The row's callback, read from "Состояние перезвона" and "Время перезвона"."""
+    return parse_callback(_raw_value(call.raw, CALLBACK_STATE_FIELD), _raw_value(call.raw, CALLBACK_TIME_FIELD),
+                          direction=call.direction, status=call.status, started_at=call.started_at,
+                          utc_offset_s=call.utc_offset_s)
 
 
 def upsert_entries(session: Session, values: list[dict[str, Any]]) -> None:
@@ -99,10 +114,21 @@ def _short(value: str) -> str | None:
 
 
 def _record_exists(raw: dict[str, str]) -> bool:
+    return (_raw_value(raw, RECORD_EXISTS_FIELD) or "").strip() == "1"
+
+
+def _raw_value(raw: dict[str, str], field: str) -> str | None:
+    """The value of the column that is `field` (a canonical name of HEADER_FIELDS); None without one."""
     for name, value in raw.items():
-        if HEADER_FIELDS.get(normalise_header(name)) == RECORD_EXISTS_FIELD:
-            return value.strip() == "1"
-    return False
+        if _field_of(name) == field:
+            return value
+    return None
+
+
+@lru_cache(maxsize=256)
+def _field_of(header_name: str) -> str | None:
+    """A header's canonical field, once per spelling (an export repeats the same few names)."""
+    return HEADER_FIELDS.get(normalise_header(header_name))
 
 
 @lru_cache(maxsize=None)

@@ -23,6 +23,8 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import BinaryIO
 
+from shared.sipuni.signing import BAD_HASH_MARKER
+
 # Canonical field names for every column the reference knows, keyed by normalised header.
 HEADER_FIELDS = {
     "тип": "type",
@@ -70,7 +72,6 @@ MAX_OFFSET_S = 14 * 3600
 # How much of an error body is searched for Sipuni's "wrong hash" marker (its page may carry a
 # long head of markup before it).
 HTML_SNIFF_BYTES = 64 * 1024
-BAD_HASH_MARKER = "Неправильный хеш"
 
 
 class CsvFormatError(ValueError):

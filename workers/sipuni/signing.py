@@ -1,26 +1,8 @@
-"""Sipuni request signatures.
-
-Every parameter but `hash`, sorted by name; their values joined with `+`, then `+secret`; the MD5
-of that, in lowercase hex. Empty values still count (they make `++`). Values are hashed as sent,
-never lower-cased, and `user` stays a string (leading zeros are part of the account number).
-"""
+"""Sipuni request signatures: the recipe lives in `shared.sipuni.signing` (the API's connection
+test signs too); the workers' modules and their tests keep importing it from here."""
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Mapping
+from shared.sipuni.signing import sign, signature_base, signed
 
-
-def signature_base(params: Mapping[str, str], secret: str) -> str:
-    values = [str(params[name]) for name in sorted(params) if name != "hash"]
-    return "+".join([*values, secret])
-
-
-def sign(params: Mapping[str, str], secret: str) -> str:
-    return hashlib.md5(signature_base(params, secret).encode("utf-8")).hexdigest()
-
-
-def signed(params: Mapping[str, str], secret: str) -> dict[str, str]:
-    """The parameters with their `hash` added, ready to send."""
-    plain = {name: str(value) for name, value in params.items() if name != "hash"}
-    return {**plain, "hash": sign(plain, secret)}
+__all__ = ["sign", "signature_base", "signed"]

@@ -15,6 +15,12 @@ from sqlalchemy.orm import Session
 
 from shared.metrics import count_records
 from shared.models import FINISHED_STATUSES, RunStatus, SyncRun
+from shared.runs.cancel import (
+    RunCounts,
+    RunNotRunning,
+    mark_cancelled,
+    record_cancelled_counts,
+)
 from shared.runs.locks import RunLock
 from shared.runs.progress import ProgressStore
 from shared.runs.record import finish_run
@@ -98,3 +104,26 @@ def abort_step2(svc: Services, run_id: str, organization_id: int, message: str) 
         svc.progress.add_error(run_id, message)
         publish_end(svc.progress, step2_lock(svc.redis, organization_id), run_id, RunStatus.FAILED.value, message)
     return ended
+
+
+# --- a cancelled run (shared.runs.cancel) -------------------------------------------------------------
+
+def record_cancelled(svc: Services, run_id: str) -> None:
+    """A call in flight when its run was cancelled finished: the cancelled run's counts include it."""
+    def counts() -> RunCounts:
+        result = step2_summary(svc.progress.get(run_id))
+        return RunCounts(total=int(result["total"] or 0), processed=int(result["processed"]),
+                         skipped=int(result["skipped"]), failed=int(result["failed"]), stats=result)
+
+    record_cancelled_counts(svc, run_id, counts)
+
+
+def cancel_chained_step2(svc: Services, run_id: str, organization_id: int, step1_run_id: str) -> bool:
+    """The step 1 a step 2 was chained to was cancelled: the step 2, not started, ends cancelled too
+    and frees the organization's step-2 lock; False if it had ended."""
+    try:
+        mark_cancelled(svc, run_id, by=f"the cancel of step-1 run {step1_run_id}", counts=RunCounts,
+                       locks=[step2_lock(svc.redis, organization_id)])
+    except RunNotRunning:
+        return False
+    return True

@@ -22,6 +22,7 @@ from shared import catalog
 from shared.ai.queue import mark_queued, publish_analysis
 from shared.leases.publish import publish, publish_leased
 from shared.models import RunStatus
+from shared.runs.cancel import RunCounts, is_cancelled, record_cancelled_counts
 from shared.runs.record import finish_run
 from shared.sipuni.names import csv_key, parse_sipuni_day
 from shared.sipuni.start import ExportWindow, continue_chain
@@ -46,6 +47,7 @@ CSV_NOT_FOUND = "CSV file not found. Please run Step 1 first."
 STORAGE_RETRIES = 3  # the coordinator tries again when the object store is briefly away
 STORAGE_RETRY_DELAY_S = 10.0
 RECORDING_POLICY = RetryPolicy(attempts=3, base_delay_s=0.5, read_timeout_s=60.0)
+RUN_CANCELLED = "The run was cancelled"
 
 
 # --- step 1 ----------------------------------------------------------------------------------------
@@ -54,6 +56,8 @@ RECORDING_POLICY = RetryPolicy(attempts=3, base_delay_s=0.5, read_timeout_s=60.0
 def fetch_csv(self: NavaiTask, run_id: str, organization_id: int, limit: int = 500, date_from: str | None = None,
               date_to: str | None = None, step2_run_id: str | None = None) -> dict[str, Any]:
     """Download the export and save it atomically; in a chain, publish step 2 (or fail it with step 1)."""
+    if is_cancelled(self.svc, run_id):
+        return _step1_cancelled(self, run_id, organization_id, step2_run_id)
     try:
         saved = save_export(self.svc, run_id, organization_id, limit, parse_sipuni_day(date_from),
                             parse_sipuni_day(date_to))
@@ -65,7 +69,12 @@ def fetch_csv(self: NavaiTask, run_id: str, organization_id: int, limit: int = 5
     result = {"success": True, "message": f"Successfully fetched and saved {saved.rows} records to CSV",
               "totalRecords": saved.rows, "csvPath": saved.where}
     with self.session() as session:
-        finish_run(session, run_id, RunStatus.COMPLETED.value, total=saved.rows, processed=saved.rows, stats=result)
+        ended = finish_run(session, run_id, RunStatus.COMPLETED.value, total=saved.rows, processed=saved.rows,
+                           stats=result)
+    if ended is None:  # cancelled while the export downloaded: the export is kept, the run stays cancelled
+        record_cancelled_counts(self.svc, run_id, lambda: RunCounts(total=saved.rows, processed=saved.rows,
+                                                                    stats=result))
+        return _step1_cancelled(self, run_id, organization_id, step2_run_id)
     self.svc.progress.update(run_id, status=RunStatus.COMPLETED.value, total=saved.rows, processed=saved.rows,
                              message=result["message"])
     log.info("[STEP1] %s (%s)", result["message"], result["csvPath"])
@@ -76,10 +85,19 @@ def fetch_csv(self: NavaiTask, run_id: str, organization_id: int, limit: int = 5
 
 def _fail_step1(task: NavaiTask, run_id: str, organization_id: int, message: str, step2_run_id: str | None) -> None:
     with task.session() as session:
-        tally.abort(session, run_id, message)
-    task.svc.progress.update(run_id, status=RunStatus.FAILED.value, message=message)
+        ended = tally.abort(session, run_id, message)
+    if ended:  # not if it was cancelled meanwhile
+        task.svc.progress.update(run_id, status=RunStatus.FAILED.value, message=message)
     if step2_run_id:
         tally.abort_step2(task.svc, step2_run_id, organization_id, f"Not started: {message}")
+
+
+def _step1_cancelled(task: NavaiTask, run_id: str, organization_id: int, step2_run_id: str | None) -> dict[str, Any]:
+    """Step 1 was cancelled: a step 2 chained to it is not started, it ends cancelled too."""
+    if step2_run_id:
+        tally.cancel_chained_step2(task.svc, step2_run_id, organization_id, run_id)
+    log.info("[STEP1] run %s was cancelled", run_id)
+    return {"success": False, "message": RUN_CANCELLED, "runId": run_id}
 
 
 # --- step 2: coordinator ---------------------------------------------------------------------------
@@ -91,6 +109,8 @@ def process_csv(self: NavaiTask, run_id: str, organization_id: int, date_from: s
     Safe to run again (a retry after a storage error, a redelivery): rows are staged again under
     the same ids, and a call task delivered twice stores and counts its call once."""
     svc = self.svc
+    if is_cancelled(svc, run_id):
+        return {"success": False, "message": RUN_CANCELLED, "runId": run_id}
     files.sweep_stale_partials(svc.settings.data_dir, organization_id, 2 * svc.settings.celery_task_time_limit_s)
     try:
         if svc.storage.size(csv_key(organization_id)) is None:
@@ -120,6 +140,8 @@ def fan_out_calls(self: NavaiTask, run_id: str, organization_id: int, offset_s: 
                   units: list[str]) -> dict[str, Any]:
     """Publish one `recordings.process_call` per call id (`unit`) of the chunk. Safe to run twice
     (a redelivered chunk): a call task delivered twice stores and counts its call once."""
+    if is_cancelled(self.svc, run_id):  # its calls are not published: none of them is downloaded
+        return {"runId": run_id, "queued": 0, "cancelled": True}
     with self.app.producer_or_acquire() as producer:
         for unit in units:
             publish_leased(self.svc, catalog.RECORDINGS_PROCESS_CALL, args=[run_id, organization_id, unit, offset_s],
@@ -138,7 +160,9 @@ def process_call(self: NavaiTask, run_id: str, organization_id: int, unit: str,
     """One call of a step-2 run, by its id (`unit`: the record id, or `row:N` for a row without
     a usable one); the row itself is read from the run's staging in Redis."""
     svc = self.svc
-    tally.step2_lock(svc.redis, organization_id).extend(run_id)
+    # The run holds its lock until it ends: only when it does not (any more) may it have been cancelled.
+    if not tally.step2_lock(svc.redis, organization_id).extend(run_id) and is_cancelled(svc, run_id):
+        return {"unit": unit, "outcome": "cancelled"}  # not downloaded, not counted; its lease is released
     row = RowStaging(svc.redis).row(run_id, unit)
     if row is None:
         stored, outcome = None, tally.Outcome(tally.FAILED, "the run's staged row is gone (expired)")
@@ -146,9 +170,11 @@ def process_call(self: NavaiTask, run_id: str, organization_id: int, unit: str,
         stored, outcome = _store_call(self, run_id, organization_id, call_from_row(row, offset_s), unit)
     if stored is not None and stored.call_id is not None:
         mark_queued(svc.redis, [stored.call_id])  # so that a reprocess does not queue it a second time
-        publish_analysis(svc, stored.call_id)  # after the commit
+        publish_analysis(svc, stored.call_id, run_id=run_id)  # after the commit
     if tally.record_outcome(svc.progress, run_id, unit, outcome):
         publish(svc, catalog.SIPUNI_FINALIZE_STEP2, args=[run_id, organization_id])
+    if is_cancelled(svc, run_id):  # cancelled while this call was in flight: it is kept, and counted
+        tally.record_cancelled(svc, run_id)
     return {"unit": unit, "outcome": outcome.kind, "reason": outcome.reason}
 
 

@@ -15,7 +15,7 @@ function isAdmin() { const u = user(); return !!u && ADMIN_ROLES.includes(u.role
 async function api(method, path) {
   const response = await fetch(path, { method, headers: { Authorization: "Bearer " + token() } });
   const body = await response.json().catch(() => ({}));
-  if (response.status === 401 && path !== "/auth/login") { logout(); }
+  if (response.status === 401 && path !== "/auth/login") { forget(); }
   return { status: response.status, body };
 }
 
@@ -63,6 +63,7 @@ function runCard(run) {
   card.dataset.status = run.status;
   const head = text("div", null, "run-head");
   head.append(text("span", label(run), "run-kind"), text("span", run.status, "status status-" + run.status));
+  if (isAdmin() && run.status === "running") head.append(cancelButton(run.runId));
   card.append(head, bar(p));
   const facts = text("div", null, "facts");
   const of = p.total ? " of " + p.total : "";
@@ -79,6 +80,24 @@ function runCard(run) {
     card.append(list);
   }
   return card;
+}
+
+function cancelButton(runId) {
+  const button = text("button", "Cancel", "cancel-run");
+  button.type = "button";
+  button.dataset.cancel = runId;
+  button.addEventListener("click", () => cancelRun(runId));
+  return button;
+}
+
+// POST /runs/<runId>/cancel: the run ends `cancelled` at once, its lock freed.
+async function cancelRun(runId) {
+  if (!window.confirm("Cancel run " + runId + "? What is in flight finishes; nothing new starts.")) return;
+  const { status, body } = await api("POST", "/runs/" + encodeURIComponent(runId) + "/cancel");
+  const out = $("action-message");
+  out.className = status === 200 ? "accepted" : "refused";
+  out.textContent = status === 200 ? "Cancelled run " + runId : status + ": " + (body.message || "refused");
+  refresh();
 }
 
 function finishedTable(runs) {
@@ -143,8 +162,9 @@ async function refresh() {
     $("queues-box").hidden = !overview.body.queues;
     if (overview.body.queues) {
       fillTable($("queues"), overview.body.queues);
-      const names = overview.body.workers || [];
-      $("workers").textContent = names.length + " worker(s) online" + (names.length ? ": " + names.join(", ") : "");
+      const names = overview.body.workers || [];  // names: for a SUPERADMIN only
+      const count = overview.body.workersOnline ?? names.length;
+      $("workers").textContent = count + " worker(s) online" + (names.length ? ": " + names.join(", ") : "");
     }
   }
   $("updated").textContent = "updated " + new Date().toLocaleTimeString();
@@ -196,7 +216,18 @@ function showApp() {
   timer = setInterval(refresh, REFRESH_MS);
 }
 
-function logout() {
+// "Log out": revoke the token on the server (POST /auth/logout), then forget it. Whatever the
+// answer (the token may have expired already), the page forgets it.
+async function logout() {
+  const current = token();
+  if (current) {
+    await fetch("/auth/logout", { method: "POST", headers: { Authorization: "Bearer " + current } })
+      .catch(() => null);
+  }
+  forget();
+}
+
+function forget() {
   clearInterval(timer);
   sessionStorage.removeItem(TOKEN_KEY);
   sessionStorage.removeItem(USER_KEY);

@@ -1,9 +1,5 @@
-"""`/stats/*` against figures the test computes itself from the simulator's calls.
-
-Step 1 runs for real (simulator → worker → call log). The scored calls stand for what step 2 and
-the AI pipeline would store: the test gives each attributable answered call a score it chooses,
-so that every expected average is known.
-"""
+"""`/stats/*` against figures the test computes itself from the simulator's calls (`sim_data`:
+step 1 for real, scored calls the test chooses)."""
 
 from __future__ import annotations
 
@@ -16,65 +12,13 @@ from statistics import mean
 import pytest
 from openpyxl import load_workbook
 
-from shared.models import Call, CallScore, Criterion, User, Violation
-from tests.support.sipuni import EMPLOYEE_EXTS, wait_for_run
-
-SIM_CALLS = 300  # ~26 hours of calls: they cross local midnight and the UTC day boundary (05:00 local)
-SIM_SEED = 11
-SIM_TZ = "Asia/Tashkent"  # the simulator's accounts are UTC+5
-
-
-def _score_of(call: dict) -> float:
-    return float(call["epoch"] % 11)  # 0..10 on a scale of 10
-
-
-def _criterion_scores(call: dict) -> tuple[float, float]:
-    return float(call["epoch"] % 7), float(call["epoch"] % 5 + 5)
-
-
-def _violations_of(call: dict) -> int:
-    return call["epoch"] % 3
-
-
-@pytest.fixture
-def synced(client, auth_headers, sipuni, sipuni_org, worker, db):
-    """The organization after step 1, with scored calls; returns (admin headers, org, truth, users)."""
-    admin, organization = sipuni_org
-    organization.time_zone, organization.scoring_mode = SIM_TZ, "HUNDRED"
-    db.commit()
-    headers = auth_headers(user=admin)
-    sipuni.reset(calls=SIM_CALLS, seed=SIM_SEED)
-    response = client.post(f"/sipuni/step1-fetch-csv?limit={SIM_CALLS}", headers=headers)
-    assert response.status_code == 202
-    assert wait_for_run(client, headers, response.get_json()["runId"])["status"] == "completed"
-    truth = sipuni.calls()
-    users = {user.ext_code: user for user in db.query(User).filter(User.organization_id == organization.id)}
-    criteria = [Criterion(organization_id=organization.id, name=name, weight=weight) for name, weight in
-                (("Greeting", 1.0), ("Solution", 2.0))]
-    db.add_all(criteria)
-    db.flush()
-    for call in _scored(truth):
-        stored = Call(organization_id=organization.id, employee_id=users[call["employee_ext"]].id,
-                      external_id=call["record_id"], direction=call["direction"], status="answered",
-                      started_at=datetime.fromtimestamp(call["epoch"], timezone.utc), raw={}, ai_status="done",
-                      overall_score=_score_of(call), score_max=10)
-        db.add(stored)
-        db.flush()
-        for criterion, score in zip(criteria, _criterion_scores(call)):
-            db.add(CallScore(call_id=stored.id, criterion_id=criterion.id, score=score, max_score=10,
-                             weight=criterion.weight))
-        db.add_all(Violation(call_id=stored.id, position=n, description="interrupted the client")
-                   for n in range(_violations_of(call)))
-    db.commit()
-    return headers, organization, truth, users, criteria
-
-
-def _scored(truth: list[dict]) -> list[dict]:
-    return [call for call in truth if call["employee_ext"] in EMPLOYEE_EXTS and call["answered"]]
-
-
-def _local_day(call: dict, offset_h: int) -> date:
-    return (datetime.fromtimestamp(call["epoch"], timezone.utc) + timedelta(hours=offset_h)).date()
+from tests.api.stats.sim_data import SIM_TZ
+from tests.api.stats.sim_data import criterion_scores as _criterion_scores
+from tests.api.stats.sim_data import local_day as _local_day
+from tests.api.stats.sim_data import score_of as _score_of
+from tests.api.stats.sim_data import scored as _scored
+from tests.api.stats.sim_data import violations_of as _violations_of
+from tests.support.sipuni import EMPLOYEE_EXTS
 
 
 def _days(truth: list[dict], offset_h: int) -> list[date]:

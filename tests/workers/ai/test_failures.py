@@ -87,7 +87,8 @@ def test_a_malformed_answer_is_asked_for_again_once_then_the_call_fails_with_the
     assert f"misses criteria {greeting.id}, {closing.id}" in stored.ai_error  # names are not matched silently
     asks = sim.requests("gemini")
     assert len(asks) == 2
-    assert "previous answer was rejected" in asks[1].body["contents"][0]["parts"][0]["text"]
+    # in the organization's language (STT_LANGUAGE's here: uz), with our reason
+    assert "Oldingi javobingiz rad etildi: the answer is not JSON" in asks[1].body["contents"][0]["parts"][0]["text"]
     assert db.scalar(select(func.count()).select_from(CallScore)) == 0
 
 

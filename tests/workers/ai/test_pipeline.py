@@ -1,4 +1,5 @@
-"""The whole pipeline on a real worker: STT with diarization, then scoring by either provider."""
+"""The whole pipeline on a real worker: STT with diarization (the earlier form, speakers labelled), then
+scoring by either provider. Today's form (plain text, no speakers) is in test_stt_forms.py."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from shared.models import CallScore, TranscriptSegment, Violation
+from simulators.ai import STT_FORM_SEGMENTS
 from tests.support.calls import make_call, make_criteria
 from tests.workers.ai.conftest import process, wait_for_calls
 
@@ -19,6 +21,7 @@ def test_several_calls_are_transcribed_and_scored_with_gemini(db, engine, settin
     employee = make_user("EMPLOYEE", organization=org, ext_code="210")
     greeting, needs, closing = make_criteria(db, org, ("Greeting", 2), ("Needs discovery", 1), ("Closing", 1))
     calls = [make_call(db, settings, org.id, employee, seconds=0.2 + i * 0.1) for i in range(3)]
+    sim.stt_form = STT_FORM_SEGMENTS
     ai_worker(ai_settings("gemini"))
 
     process(celery_app, *(call.id for call in calls))
@@ -62,10 +65,12 @@ def test_openai_compatible_provider_hundred_scale_camel_case_stt_and_audio_delet
     admin = make_user("ADMIN")
     org = admin.organization
     org.scoring_mode = "HUNDRED"
+    org.analysis_language = "en"
     db.commit()
     (politeness,) = make_criteria(db, org, ("Politeness", 1))
     call = make_call(db, settings, org.id)
     audio = Path(settings.data_dir) / call.recording_path
+    sim.stt_form = STT_FORM_SEGMENTS
     sim.camel_case = True
     # Longer than the platform's soft limit in tests (30 s hard - 30 s margin = 1 s): the AI tasks
     # run under their own soft limit (workers.ai.limits), or this call would fail as timed out.
@@ -89,7 +94,7 @@ def test_openai_compatible_provider_hundred_scale_camel_case_stt_and_audio_delet
     assert ask.body["response_format"]["type"] == "json_schema"
     schema = ask.body["response_format"]["json_schema"]["schema"]
     assert schema["properties"]["criterion_scores"]["properties"][str(politeness.id)]["maximum"] == 100
-    assert "0 to 100" in json.dumps(ask.body["messages"])
+    assert "0 to 100" in json.dumps(ask.body["messages"])  # the organization's language: English
 
 
 def test_a_call_without_recording_is_skipped_and_one_without_criteria_gets_summary_only(

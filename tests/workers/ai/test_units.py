@@ -55,9 +55,9 @@ def test_configuration_problems_are_named():
 
 
 def test_prompt_keys_criteria_by_id_and_schema_translates_for_gemini():
-    prompt = build_prompt(CRITERIA, 100, [TranscriptLine("agent", "Salom", 65_000)], "uz")
+    prompt = build_prompt(CRITERIA, 100, [TranscriptLine("agent", "Salom", 65_000)], "en")
     assert 'id "7": Greeting (weight 2) — Says hello' in prompt.user
-    assert "[01:05] agent: Salom" in prompt.user and "in Uzbek" in prompt.user
+    assert "[01:05] agent: Salom" in prompt.user and "in English" in prompt.user
     gemini = gemini_schema(prompt.schema)
     assert gemini["properties"]["criterion_scores"]["required"] == ["7", "9"]
     assert gemini["properties"]["criterion_scores"]["properties"]["7"] == {
