@@ -1,4 +1,4 @@
-"""`python -m simulators.hemis --port P --token T --students N --employees M --seed S`"""
+"""`python -m simulators.hemis --port P --token T --students N --employees M --seed S [--duplicate-persons D]`"""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--students", type=int, default=500)
     parser.add_argument("--employees", type=int, default=120)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--duplicate-persons", type=int, default=0,
+                        help="persons listed twice: the last D student items are second enrolments of the first D")
     parser.add_argument("--latency-ms", type=float, default=0.0)
     parser.add_argument("--rate-limit", type=int, default=0, help="Yii2 rate limit: requests per window (0 = none)")
     parser.add_argument("--rate-window-s", type=int, default=60, help="the rate limit's window in seconds")
@@ -28,7 +30,11 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if not args.token:
         parser.error("--token (or HEMIS_SIMULATOR_TOKEN) is required")
-    server = make_server(args.host, args.port, args.token, args.students, args.employees, args.seed, args.verbose)
+    try:
+        server = make_server(args.host, args.port, args.token, args.students, args.employees, args.seed,
+                             args.verbose, duplicate_persons=args.duplicate_persons)
+    except ValueError as exc:
+        parser.error(str(exc))
     server.state.latency_s = args.latency_ms / 1000
     if args.rate_limit:
         server.state.rate_limiter = limiter_from({"limit": args.rate_limit, "window_s": args.rate_window_s,

@@ -28,8 +28,11 @@ class SimulatorControl:
         response.raise_for_status()
         return response.json()
 
-    def reset(self, students: int = 0, employees: int = 0, seed: int = 1) -> None:
-        self._call("POST", "reset", {"students": students, "employees": employees, "seed": seed})
+    def reset(self, students: int = 0, employees: int = 0, seed: int = 1, duplicate_persons: int = 0) -> None:
+        """New data; `duplicate_persons` N: the last N of the `students` items are second enrolments
+        of the first N persons (same `id`, another `meta_id`)."""
+        self._call("POST", "reset", {"students": students, "employees": employees, "seed": seed,
+                                     "duplicatePersons": duplicate_persons})
 
     def config(self, **settings: Any) -> None:
         self._call("POST", "config", settings)
@@ -70,10 +73,10 @@ class SimulatorControl:
 
 
 def start_simulator_process(port: int, token: str, *, students: int, employees: int, seed: int = 1,
-                            **popen: Any) -> subprocess.Popen[bytes]:
+                            duplicate_persons: int = 0, **popen: Any) -> subprocess.Popen[bytes]:
     """`python -m simulators.hemis` as a child process (in its own session, so it can be stopped as a group)."""
     command = [sys.executable, "-m", "simulators.hemis", "--port", str(port), "--students", str(students),
-               "--employees", str(employees), "--seed", str(seed)]
+               "--employees", str(employees), "--seed", str(seed), "--duplicate-persons", str(duplicate_persons)]
     env = {**popen.pop("env", {}), "HEMIS_SIMULATOR_TOKEN": token}
     import os
 

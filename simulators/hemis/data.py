@@ -3,7 +3,8 @@
 Every field of the reference sample is present, with Uzbek names (U+2018 apostrophes), classifier
 objects, Unix-second timestamps (negative before 1970), and the quirks of real data: some classifier
 codes as ints, some ids as strings, unverified students without `student_id_number`, `phone: null`,
-`avg_gpa: 0`, employees with several rows (positions) per person.
+`avg_gpa: 0`, employees with several rows (positions) per person, and (on request) students with
+a second enrolment, listed twice.
 """
 
 from __future__ import annotations
@@ -157,6 +158,39 @@ def student(seed: int, index: int, version: int = 0) -> dict[str, Any]:
         "hash": hashlib.sha256(f"{seed}:{index}".encode()).hexdigest(),
         "validateUrl": f"https://student.example.uz/api/info/student?h={_hex8(rng)}",
     }
+    if version:
+        apply_change(item, version)
+    return item
+
+
+def second_enrolment(seed: int, person: int, index: int, version: int = 0) -> dict[str, Any]:
+    """Student `person` enrolled a second time (a master's after, or beside, a bachelor's): the same
+    person (`id`, names, id number) in a list item of its own, with its own `meta_id` and studies.
+    HEMIS lists each enrolment (`e_student_meta`) as an item, and totalCount counts items
+    (reference §6, open question 5)."""
+    item = student(seed, person)
+    rng = _rng(seed, "enrolment", index)
+    as_int = person % 7 == 3
+    specialty_id, specialty_code, specialty_name = rng.choice(SPECIALTIES)
+    level = rng.choice([1, 2])
+    year = 2025 - level
+    item.update({
+        "meta_id": STUDENT_META_BASE + index,
+        "studentStatus": _classifier(("11", "O‘qimoqda"), as_int),
+        "_curriculum": 500 + specialty_id,
+        "educationForm": _classifier(EDU_FORMS[0], as_int),
+        "educationType": _classifier(("12", "Magistr"), as_int),
+        "paymentForm": _classifier(rng.choice(PAYMENT), as_int),
+        "specialty": {"id": specialty_id + 100, "code": "7" + specialty_code[1:],
+                      "name": f"{specialty_name} (magistratura)"},
+        "group": {"id": 5_000 + specialty_id * 10 + level, "name": f"M{specialty_code[-3:]}-{year % 100}",
+                  "educationLang": {"code": "11", "name": "O‘zbek"}},
+        "level": _classifier((str(10 + level), f"{level}-kurs"), as_int),
+        "semester": {"id": 700 + level * 2, "code": str(10 + level * 2), "name": f"{level * 2}-semestr"},
+        "year_of_enter": year,
+        "is_graduate": False,
+        "hash": hashlib.sha256(f"{seed}:{index}:enrolment".encode()).hexdigest(),
+    })
     if version:
         apply_change(item, version)
     return item

@@ -2,6 +2,10 @@
 
 Positions map to generator indexes: records prepended "newest first" (shifting every later page,
 as an unsorted query does), removed indexes skipped, edited records carrying a version.
+
+Students listed twice: with `duplicate_persons` N, the last N of the `count` items are second
+enrolments of persons 0..N-1 (the same `id`, another `meta_id`), so `count` stays what HEMIS's
+totalCount says (list items, i.e. enrolments) and the list holds `count - N` persons.
 """
 
 from __future__ import annotations
@@ -24,6 +28,11 @@ class Dataset:
     prepended: int = 0
     removed: list[int] = field(default_factory=list)  # sorted
     versions: dict[int, int] = field(default_factory=dict)
+    duplicate_persons: int = 0  # students only: persons with a second enrolment (see above)
+
+    def __post_init__(self) -> None:
+        if self.duplicate_persons and (self.kind != "students" or not 0 < self.duplicate_persons <= self.count // 2):
+            raise ValueError(f"duplicatePersons must be between 1 and half the students ({self.count // 2})")
 
     @property
     def _generate(self) -> Callable[[int, int, int], dict[str, Any]]:
@@ -33,7 +42,19 @@ class Dataset:
         return self.prepended + self.count - len(self.removed)
 
     def item(self, index: int) -> dict[str, Any]:
+        person = self.person_of_second_enrolment(index)
+        if person is not None:
+            return data.second_enrolment(self.seed, person, index, self.versions.get(index, 0))
         return self._generate(self.seed, index, self.versions.get(index, 0))
+
+    def person_of_second_enrolment(self, index: int) -> int | None:
+        """The person whose second enrolment item `index` is, or None (a person's own first item)."""
+        first_second = self.count - self.duplicate_persons
+        return index - first_second if first_second <= index < self.count else None
+
+    def second_enrolment_of(self, person: int) -> int | None:
+        """The index of `person`'s second enrolment, if the person has one."""
+        return self.count - self.duplicate_persons + person if person < self.duplicate_persons else None
 
     def exists(self, index: int) -> bool:
         in_range = 0 <= index < self.count or self.count <= index < self.count + self.prepended
@@ -80,7 +101,10 @@ class Dataset:
             index = data.index_of_student_number(text)
             if index is None:
                 return None
-            return [index] if data.student_id_number(index) == text else []
+            if data.student_id_number(index) != text or self.person_of_second_enrolment(index) is not None:
+                return []
+            second = self.second_enrolment_of(index)  # the number is the person's: every enrolment has it
+            return [index] if second is None else [index, second]
         person = data.index_of_employee_number(text)
         return None if person is None else data.rows_of_person(person)
 

@@ -15,8 +15,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-TOO_MANY_REQUESTS = {"name": "Too Many Requests", "message": "Rate limit exceeded.", "code": 0, "status": 429,
-                     "type": "yii\\web\\TooManyRequestsHttpException"}
+# Yii2's error body outside debug mode (no `type`: YII_DEBUG adds it).
+TOO_MANY_REQUESTS = {"name": "Too Many Requests", "message": "Rate limit exceeded.", "code": 0, "status": 429}
 
 
 @dataclass

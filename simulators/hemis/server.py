@@ -1,10 +1,14 @@
 """The HEMIS simulator's HTTP server: the real REST envelope plus a control API for tests.
 
-Upstream routes (bearer token checked; 401 with a Yii2-style body otherwise):
+Upstream routes (bearer token checked; a wrong or missing one gets Yii2's 401, as `HttpBearerAuth`
+and the production error handler give it: `{"name", "message", "code", "status"}` and
+`WWW-Authenticate: Bearer realm="api"`, before the rate limiter counts anything):
   GET /rest/v1/data/student-list?page&limit&_student_status&search
   GET /rest/v1/data/employee-list?type&page&limit&search
 Control routes (no auth; bind to localhost):
-  POST /_control/reset    {"students", "employees", "seed"}   data, faults, stats and config back to new
+  POST /_control/reset    {"students", "employees", "seed", "duplicatePersons"}   data, faults, stats and
+                          config back to new; `duplicatePersons` N: N persons listed twice (a second
+                          enrolment each, within the `students` items: `dataset.py`)
   POST /_control/config   {"latency_ms", "array_envelope", "token",
                            "rate_limit": {"limit", "window_s", "headers"} (Yii2's limiter; null = none)}
   POST /_control/faults   {"rules": [{"path", "page", "status", "count", "retry_after", "body", "delay_s"}]}
@@ -34,8 +38,10 @@ MAX_LIMIT = 200
 DEFAULT_LIMIT = 20  # Yii2's default page size
 DATA_PREFIX = "/rest/v1/data/"
 RESOURCES = {"student-list": "students", "employee-list": "employees"}
+# Yii2's error body outside debug mode (`type`, file and trace are added only with YII_DEBUG).
 UNAUTHORIZED = {"name": "Unauthorized", "message": "Your request was made with invalid credentials.", "code": 0,
-                "status": 401, "type": "yii\\web\\UnauthorizedHttpException"}
+                "status": 401}
+BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="api"'}  # HttpBearerAuth::challenge
 HTML_502 = (b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway"
             b"</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
 
@@ -83,8 +89,8 @@ class SimulatorState:
     def dataset(self, kind: str) -> Dataset:
         return self.students if kind == "students" else self.employees
 
-    def reset(self, students: int, employees: int, seed: int) -> None:
-        self.students = Dataset("students", students, seed)
+    def reset(self, students: int, employees: int, seed: int, duplicate_persons: int = 0) -> None:
+        self.students = Dataset("students", students, seed, duplicate_persons=duplicate_persons)
         self.employees = Dataset("employees", employees, seed)
         self.latency_s, self.array_envelope, self.rate_limiter = 0.0, False, None
         self.faults, self.changes, self.requests, self.list_requests = [], [], [], 0
@@ -174,7 +180,7 @@ class HemisHandler(BaseHTTPRequestHandler):
     def _answer(self, resource: str, query: dict[str, str], page: int) -> int:
         state = self.server.state
         if self.headers.get("Authorization", "") != f"Bearer {state.token}":
-            return self._json(401, UNAUTHORIZED)
+            return self._json(401, UNAUTHORIZED, BEARER_CHALLENGE)
         if resource not in RESOURCES:
             return self._json(404, {"name": "Not Found", "message": "Page not found.", "code": 0, "status": 404})
         verdict = state.rate_limiter.check() if state.rate_limiter else None
@@ -228,7 +234,12 @@ class HemisHandler(BaseHTTPRequestHandler):
         body = self._body()
         route = urlparse(self.path).path
         if route == "/_control/reset":
-            state.reset(int(body.get("students", 0)), int(body.get("employees", 0)), int(body.get("seed", 1)))
+            try:
+                state.reset(int(body.get("students", 0)), int(body.get("employees", 0)), int(body.get("seed", 1)),
+                            int(body.get("duplicatePersons", 0)))
+            except ValueError as exc:
+                self._json(400, {"message": str(exc)})
+                return
         elif route == "/_control/config":
             if "latency_ms" in body:
                 state.latency_s = float(body["latency_ms"]) / 1000
@@ -298,8 +309,9 @@ class HemisServer(ThreadingHTTPServer):
 
 
 def make_server(host: str, port: int, token: str, students: int, employees: int, seed: int,
-                verbose: bool = False) -> HemisServer:
-    state = SimulatorState(token=token, students=Dataset("students", students, seed),
+                verbose: bool = False, duplicate_persons: int = 0) -> HemisServer:
+    state = SimulatorState(token=token, students=Dataset("students", students, seed,
+                                                         duplicate_persons=duplicate_persons),
                            employees=Dataset("employees", employees, seed))
     return HemisServer(host, port, state, verbose)
 

@@ -31,22 +31,23 @@ def wait_for_run(session_factory: Any, run_id: str, timeout_s: float = RUN_WAIT_
     raise AssertionError(f"run {run_id} did not finish within {timeout_s}s")
 
 
-def expected_rows(kind: str, count: int, seed: int) -> dict[str, dict[str, Any]]:
-    """What the database must hold after a full sync: the simulator's items through the mapping."""
-    dataset = Dataset(kind, count, seed)
+def expected_rows(kind: str, count: int, seed: int, duplicate_persons: int = 0) -> dict[str, dict[str, Any]]:
+    """What the database must hold after a full sync: the simulator's items through the mapping
+    (students by enrolment, employees by position row)."""
+    dataset = Dataset(kind, count, seed, duplicate_persons=duplicate_persons)
     if kind == "students":
-        return {row["hemis_id"]: row for row in map(student_row, dataset.all_items())}
+        return {row["enrolment_key"]: row for row in map(student_row, dataset.all_items())}
     return {row["meta_id"]: row for row in map(employee_row, dataset.all_items())}
 
 
 def stored_rows(session: Session, kind: str) -> dict[str, Any]:
     if kind == "students":
-        return {s.hemis_id: s for s in session.scalars(select(Student))}
+        return {s.enrolment_key: s for s in session.scalars(select(Student))}
     return {e.meta_id: e for e in session.scalars(select(Employee))}
 
 
-def assert_matches_simulator(session: Session, kind: str, count: int, seed: int) -> None:
-    expected = expected_rows(kind, count, seed)
+def assert_matches_simulator(session: Session, kind: str, count: int, seed: int, duplicate_persons: int = 0) -> None:
+    expected = expected_rows(kind, count, seed, duplicate_persons)
     stored = stored_rows(session, kind)
     assert set(stored) == set(expected)
     for key, row in expected.items():

@@ -1,6 +1,9 @@
 """The end-of-run drift checks of a HEMIS run: repeated pages, a changing totalCount, distinct ids
 against totalCount. They decide whether a run is `completed` (and may deactivate unseen records),
-`completed_with_errors` or `failed`."""
+`completed_with_errors` or `failed`.
+
+The ids counted are what HEMIS's totalCount counts, list items: a student's enrolment (a person
+listed twice, bachelor and master, is two), an employee's position row (`mapping.record_key`)."""
 
 from __future__ import annotations
 
@@ -44,7 +47,7 @@ def consistency_report(ledger: RunLedger, meta: dict[str, str]) -> ConsistencyRe
     if len(totals) > 1:
         errors.append(f"totalCount changed during the run: {', '.join(map(str, totals))}")
     if not meta.get("fatal") and not failed and distinct != total_count:
-        errors.append(f"distinct ids seen {distinct} differ from totalCount {total_count} "
+        errors.append(f"distinct records seen {distinct} differ from totalCount {total_count} "
                       f"(difference {distinct - total_count:+d})")
     return ConsistencyReport(page_count=page_count, pages_done=len(ledger.done_pages()), failed_pages=failed,
                              total_count=total_count, distinct=distinct,

@@ -1,6 +1,7 @@
 """The page ledger of a HEMIS run in Redis, shared by every worker on every host: the run's meta
-(kind, page size, page count...), the pages done and failed, the ids seen, each page's fingerprint
-and the totalCount each page reported.
+(kind, page size, page count...), the pages done and failed, the ids seen (each record's key,
+`mapping.record_key`: a student's enrolment, an employee's position row, the list items HEMIS's
+totalCount counts), each page's fingerprint and the totalCount each page reported.
 
 Pages are counted when they first finish (SADD returns 1), atomically with the progress counters,
 so a page delivered twice (crash, recovery publishing it again) never counts twice. The run is
@@ -77,13 +78,15 @@ class RunLedger:
     def meta(self) -> dict[str, str]:
         return dict(self.redis.hgetall(self.key("meta")))
 
-    def meta_and_done(self, page: int) -> tuple[dict[str, str], bool]:
-        """The meta, and whether `page` has finished, in one round trip."""
+    def meta_and_done(self, page: int) -> tuple[dict[str, str], bool, bool]:
+        """The meta, whether `page` has finished and whether the run was cancelled (its flag,
+        `shared.runs.cancel`; Redis keeps it as long as the meta), in one round trip."""
         pipe = self.redis.pipeline(transaction=False)
         pipe.hgetall(self.key("meta"))
         pipe.sismember(self.key("done"), str(page))
-        meta, done = pipe.execute()
-        return dict(meta), bool(done)
+        pipe.exists(keys.run_cancelled(self.run_id))
+        meta, done, cancelled = pipe.execute()
+        return dict(meta), bool(done), bool(cancelled)
 
     def page_count(self) -> int | None:
         value = self.redis.hget(self.key("meta"), "page_count")
@@ -122,6 +125,7 @@ class RunLedger:
         return sorted(int(p) for p in self.redis.smembers(self.key("failed")))
 
     def distinct_ids(self) -> int:
+        """Records seen by the run, each counted once however often pages repeated it."""
         return int(self.redis.scard(self.key("ids")))
 
     def fingerprints(self) -> dict[int, str]:

@@ -11,6 +11,8 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+# The enrolment key of a student item without `meta_id`: its person, as before enrolments were kept.
+PERSON_KEY_PREFIX = "person:"
 
 # Columns that are always written, even when the new value is empty.
 ALWAYS_WRITTEN = frozenset({"raw", "is_active", "synced_at", "last_seen_run_id", "deactivated_by_run_id",
@@ -105,6 +107,16 @@ def _person(item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def enrolment_key(item: dict[str, Any]) -> str | None:
+    """What a student row is stored under: the enrolment (`meta_id`), or, for an item without one,
+    its person (`person:<id>`); None when the item has neither."""
+    meta_id = id_text(item.get("meta_id"))
+    if meta_id is not None:
+        return meta_id
+    hemis_id = id_text(item.get("id"))
+    return None if hemis_id is None else PERSON_KEY_PREFIX + hemis_id
+
+
 def student_row(item: dict[str, Any]) -> dict[str, Any]:
     hemis_id = id_text(item.get("id"))
     if hemis_id is None:
@@ -112,6 +124,7 @@ def student_row(item: dict[str, Any]) -> dict[str, Any]:
     specialty = item.get("specialty") if isinstance(item.get("specialty"), dict) else {}
     group = item.get("group") if isinstance(item.get("group"), dict) else {}
     return {
+        "enrolment_key": enrolment_key(item),
         "hemis_id": hemis_id,
         "meta_id": id_text(item.get("meta_id")),
         "student_id_number": text(item.get("student_id_number")),
@@ -171,5 +184,6 @@ def employee_row(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def record_key(kind: str, item: dict[str, Any]) -> str | None:
-    """The id that counts a record once: a student's `id`, an employee row's `meta_id`."""
-    return id_text(item.get("id") if kind == "students" else item.get("meta_id"))
+    """The key that counts a record once, as HEMIS's totalCount counts list items: a student's
+    enrolment (`enrolment_key`), an employee row's `meta_id`."""
+    return enrolment_key(item) if kind == "students" else id_text(item.get("meta_id"))

@@ -31,7 +31,9 @@ def model_for(kind: str) -> type[Student] | type[Employee]:
 
 
 def conflict_key(kind: str) -> str:
-    return "hemis_id" if kind == STUDENTS else "meta_id"
+    """The unique column a row is upserted on: a student's enrolment, an employee's position row
+    (`hemis_id` is the person, on as many rows as HEMIS lists them)."""
+    return "enrolment_key" if kind == STUDENTS else "meta_id"
 
 
 def upsert_rows(db: Session | Connection, kind: str, rows: Sequence[dict[str, Any]], *, run_id: str | None,
@@ -81,7 +83,8 @@ def _upsert_statement(kind: str, dialect: str, columns: tuple[str, ...], marks_r
 
 
 def mark_unseen_inactive(session: Session, kind: str, run_id: str, run_started_at: datetime) -> int:
-    """After a complete, consistent run: records the run did not see become inactive.
+    """After a complete, consistent run: records the run did not see become inactive, row by row
+    (an enrolment, a position), so a person's other enrolments stay as they are.
 
     A record written after the run started (a single-record sync while the run went on) was seen
     in HEMIS by that sync, so it stays active even though the run's pages did not include it.
