@@ -1,7 +1,7 @@
 """The call list as a download: CSV (UTF-8 with a BOM, so Excel reads Cyrillic) and XLSX (a bold,
-frozen header row, set column widths, the score coloured by its band: `api.stats.xlsx_style`). Times are in the organization's time zone, named in the
-header. Every cell goes through `api.stats.cell_safety`: a phone number or a summary is data,
-never a formula.
+frozen header row, set column widths, the score coloured by its band: `api.calls.workbook`). Times
+are in the organization's time zone, named in the header. Every cell is written as data by the rules
+of `api.stats.cell_safety`: a phone number or a summary is data, never a formula.
 
 A download holds at most CALLS_EXPORT_MAX_ROWS calls, the newest of the filter (the list's
 order); the route says when there were more (`X-Export-Truncated`).
@@ -16,12 +16,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
-
-from api.stats.cell_safety import csv_row, set_xlsx_cell, write_xlsx_row
-from api.stats.xlsx_style import colour_score_cell, style_header
+from api.calls.workbook import CallWorkbook, score_band_of
+from api.stats.cell_safety import csv_row
 
 CALLS_EXPORT_MAX_ROWS = 10_000
 SHEET_TITLE = "Calls"
@@ -66,36 +62,12 @@ def calls_csv(rows: Sequence[dict[str, Any]], time_zone: str) -> bytes:
 def calls_xlsx(rows: Sequence[dict[str, Any]], time_zone: str, title: str, scale: int) -> bytes:
     """`scale`: the organization's, for a score stored without the scale it was given on."""
     zone = ZoneInfo(time_zone)
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = SHEET_TITLE
-    write_xlsx_row(sheet, 1, _titles(time_zone))
-    style_header(sheet)
-    for number, row in enumerate(rows, start=2):
-        _write_xlsx_row(sheet, number, row, zone)
-        score = sheet.cell(row=number, column=SCORE_COLUMN) if row["overallScore"] is not None else None
-        if score is not None:
-            colour_score_cell(score, row["scoreMax"] or scale)  # the score's band on its own scale
-    for index, (_, _, width, _) in enumerate(COLUMNS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    workbook.properties.title = title
-    output = io.BytesIO()
-    workbook.save(output)
-    return output.getvalue()
-
-
-def _write_xlsx_row(sheet: Worksheet, number: int, row: dict[str, Any], zone: ZoneInfo) -> None:
-    """A call's cells, each through `set_xlsx_cell`; an empty value gets no cell at all (most
-    calls have no recording, score or callback: a workbook of thousands of calls is written in
-    half the time)."""
-    for column, (field, _, _, number_format) in enumerate(COLUMNS, start=1):
-        value = _xlsx_value(field, row[field], zone)
-        if value is None:
-            continue
-        cell = sheet.cell(row=number, column=column)
-        set_xlsx_cell(cell, value)
-        if number_format:
-            cell.number_format = number_format
+    workbook = CallWorkbook(SHEET_TITLE, _titles(time_zone), COLUMNS, title)
+    for row in rows:
+        # The score's band on its own scale (the one it was given on), else the organization's.
+        band_of = score_band_of(SCORE_COLUMN - 1, lambda row=row: row["scoreMax"] or scale)
+        workbook.add_row([_xlsx_value(field, row[field], zone) for field, _, _, _ in COLUMNS], band_of)
+    return workbook.finish()
 
 
 def _titles(time_zone: str) -> list[str]:

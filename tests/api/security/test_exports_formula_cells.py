@@ -82,6 +82,23 @@ def test_the_xlsx_export_has_no_formula_only_text_and_numbers(client, seeded):
         assert (scored[title].data_type, scored[title].value) == ("n", value)
 
 
+def test_the_call_list_xlsx_writes_formula_like_text_as_text(client, seeded):
+    """`/calls.xlsx` is written by another library (XlsxWriter, for speed): the same rules hold."""
+    headers, names, scored_id = seeded
+    response = client.get("/calls.xlsx", headers=headers)
+    assert response.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
+        sheet_xml = archive.read("xl/worksheets/sheet1.xml")
+    assert b"<f>" not in sheet_xml and b"<f " not in sheet_xml
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    titles = [cell.value for cell in sheet[1]]
+    (row,) = [dict(zip(titles, row, strict=True)) for row in sheet.iter_rows(min_row=2)]
+    employee = row["Employee"]
+    assert (employee.data_type, employee.value, employee.quotePrefix) == ("s", names[scored_id], True)
+    assert (row["Score"].data_type, row["Score"].value) == ("n", SCORE)
+    assert row["Score"].fill.start_color.rgb[-6:] == "FFEB9C"  # 7.5 of 10: amber
+
+
 def test_the_json_table_keeps_the_names_as_they_are(client, seeded):
     headers, names, _ = seeded
     employees = client.get("/stats/employees", headers=headers).get_json()["employees"]
