@@ -1,23 +1,13 @@
-// The runs page: log in, then poll /runs and /overview every 2 s and draw what they say.
-"use strict";
+// The runs page: log in (session.js, shared with the dashboard), then poll /runs and /overview
+// every 2 s and draw what they say.
+import { api, startSession, user } from "/ui/session.js";
 
 const REFRESH_MS = 2000;
-const TOKEN_KEY = "navai.token";
-const USER_KEY = "navai.user";
 const ADMIN_ROLES = ["ADMIN", "SUPERADMIN"];
 const $ = (id) => document.getElementById(id);
 let timer = null;
 
-function token() { return sessionStorage.getItem(TOKEN_KEY); }
-function user() { return JSON.parse(sessionStorage.getItem(USER_KEY) || "null"); }
 function isAdmin() { const u = user(); return !!u && ADMIN_ROLES.includes(u.role); }
-
-async function api(method, path) {
-  const response = await fetch(path, { method, headers: { Authorization: "Bearer " + token() } });
-  const body = await response.json().catch(() => ({}));
-  if (response.status === 401 && path !== "/auth/login") { forget(); }
-  return { status: response.status, body };
-}
 
 function text(tag, content, className) {
   const node = document.createElement(tag);
@@ -93,7 +83,7 @@ function cancelButton(runId) {
 // POST /runs/<runId>/cancel: the run ends `cancelled` at once, its lock freed.
 async function cancelRun(runId) {
   if (!window.confirm("Cancel run " + runId + "? What is in flight finishes; nothing new starts.")) return;
-  const { status, body } = await api("POST", "/runs/" + encodeURIComponent(runId) + "/cancel");
+  const { status, body } = await api("/runs/" + encodeURIComponent(runId) + "/cancel", "POST");
   const out = $("action-message");
   out.className = status === 200 ? "accepted" : "refused";
   out.textContent = status === 200 ? "Cancelled run " + runId : status + ": " + (body.message || "refused");
@@ -132,7 +122,7 @@ function finishedTable(runs) {
 }
 
 async function showRecord(runId) {
-  const { body } = await api("GET", "/runs/" + encodeURIComponent(runId));
+  const { body } = await api("/runs/" + encodeURIComponent(runId));
   const pre = $("run-record");
   pre.textContent = JSON.stringify(body, null, 2);
   pre.hidden = false;
@@ -149,7 +139,7 @@ function fillTable(table, rows) {
 }
 
 async function refresh() {
-  const [runs, overview] = await Promise.all([api("GET", "/runs"), api("GET", "/overview")]);
+  const [runs, overview] = await Promise.all([api("/runs"), api("/overview")]);
   if (runs.status === 200) {
     const running = $("running");
     running.replaceChildren();
@@ -191,7 +181,7 @@ async function start(path) {
   const out = $("action-message");
   out.className = "";
   out.textContent = "Starting…";
-  const { status, body } = await api("POST", path);
+  const { status, body } = await api(path, "POST");
   if (status === 202) {
     out.className = "accepted";
     out.textContent = "Started run " + body.runId;
@@ -203,12 +193,7 @@ async function start(path) {
   refresh();
 }
 
-function showApp() {
-  const u = user();
-  $("login-section").hidden = true;
-  $("app").hidden = false;
-  $("who").hidden = false;
-  $("who-text").textContent = u.email + " (" + u.role + ")";
+function showApp(u) {
   $("actions").hidden = !isAdmin();
   $("org-label").hidden = u.role !== "SUPERADMIN";
   refresh();
@@ -216,47 +201,8 @@ function showApp() {
   timer = setInterval(refresh, REFRESH_MS);
 }
 
-// "Log out": revoke the token on the server (POST /auth/logout), then forget it. Whatever the
-// answer (the token may have expired already), the page forgets it.
-async function logout() {
-  const current = token();
-  if (current) {
-    await fetch("/auth/logout", { method: "POST", headers: { Authorization: "Bearer " + current } })
-      .catch(() => null);
-  }
-  forget();
-}
-
-function forget() {
-  clearInterval(timer);
-  sessionStorage.removeItem(TOKEN_KEY);
-  sessionStorage.removeItem(USER_KEY);
-  $("app").hidden = true;
-  $("who").hidden = true;
-  $("login-section").hidden = false;
-}
-
-async function login(event) {
-  event.preventDefault();
-  $("login-error").textContent = "";
-  const response = await fetch("/auth/login", {
-    method: "POST", headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ email: $("email").value, password: $("password").value }),
-  });
-  const body = await response.json().catch(() => ({}));
-  if (response.status !== 200) {
-    $("login-error").textContent = body.message || "Login failed";
-    return;
-  }
-  sessionStorage.setItem(TOKEN_KEY, body.access_token);
-  sessionStorage.setItem(USER_KEY, JSON.stringify(body.user));
-  showApp();
-}
-
-$("login-form").addEventListener("submit", login);
-$("logout").addEventListener("click", logout);
 $("start-hemis-students").addEventListener("click", () => start("/api/hemis/sync/students"));
 $("start-hemis-employees").addEventListener("click", () => start("/api/hemis/sync/employees"));
 $("start-step1").addEventListener("click", () => start("/sipuni/step1-fetch-csv" + sipuniQuery(true)));
 $("start-step2").addEventListener("click", () => start("/sipuni/step2-process-recordings" + sipuniQuery(false)));
-if (token() && user()) showApp();
+startSession(showApp, () => clearInterval(timer));

@@ -14,8 +14,8 @@ let onSignedOut = () => {};
 function authorization() { return { Authorization: "Bearer " + token() }; }
 
 // A JSON request with the token: { status, body }. A 401 means the token is gone: forget it.
-export async function api(path) {
-  const response = await fetch(path, { headers: authorization() });
+export async function api(path, method = "GET") {
+  const response = await fetch(path, { method, headers: authorization() });
   const body = await response.json().catch(() => ({}));
   if (response.status === 401) forget();
   return { status: response.status, body };
