@@ -15,7 +15,9 @@ Figures (noise moves wall time; the others it barely moves):
 - Redis commands per unit; PostgreSQL statements per unit; peak RSS of any one worker process
   (VmHWM, sampled); peak Redis memory;
 - floor CPU s per 1,000 units: one process doing the same upstream reads and database writes with
-  no task system (bench/scale_support/floors.py), and project / floor.
+  the project's fastest primitives and no task system (bench/scale_support/floors.py), and
+  project / floor. The HEMIS floor reads every page; the Sipuni floor the first 2,000 calls (it
+  downloads one recording after another; its CPU per call does not depend on the size).
 Targets: CPU per unit and commands per unit flat (largest / smallest <= 1.15), peak RSS flat (<= 1.15),
 HEMIS worker CPU <= 3x the floor.
 

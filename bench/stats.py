@@ -51,6 +51,11 @@ FROM generate_series(1, :employees) AS n;
 INSERT INTO users (id, email, password_hash, role, organization_id, is_active, created_at)
 VALUES (:employees + 1, 'admin@bench.test', :hash, 'ADMIN', 1, true, now());
 SELECT setval(pg_get_serial_sequence('users', 'id'), :employees + 1);
+-- Two branches, five departments (1, 3, 5 in the first branch), ten employees in each department.
+INSERT INTO branches (id, organization_id, name, created_at) VALUES (1, 1, 'North', now()), (2, 1, 'South', now());
+INSERT INTO departments (id, organization_id, branch_id, name, created_at)
+SELECT n, 1, 2 - n % 2, 'Department ' || n, now() FROM generate_series(1, 5) AS n;
+UPDATE users SET department_id = 1 + id % 5 WHERE role = 'EMPLOYEE';
 INSERT INTO criteria (id, organization_id, name, weight, is_active, created_at, updated_at)
 SELECT n, 1, 'Criterion ' || n, n, true, now(), now() FROM generate_series(1, :criteria) AS n;
 
@@ -111,6 +116,11 @@ REQUESTS = (
     ("hourly", "/stats/hourly"),
     ("hourly extCode", f"/stats/hourly?extCode={BENCH_EXT}"),
     ("hourly.xlsx", "/stats/hourly.xlsx"),
+    ("overview departmentId", "/stats/overview?departmentId=1"),
+    ("employees branchId", "/stats/employees?branchId=1"),
+    ("daily departmentId", "/stats/daily?departmentId=1"),
+    ("departments", "/stats/departments"),
+    ("departments.xlsx", "/stats/departments.xlsx"),
 )
 # Over the year up to today (`{window}` is filled in at run time), and the months of this year.
 YEAR_REQUESTS = (
@@ -126,6 +136,8 @@ YEAR_REQUESTS = (
     ("monthly extCode", f"/stats/monthly?extCode={BENCH_EXT}"),
     ("monthly.xlsx", "/stats/monthly.xlsx"),
     ("hourly as EMPLOYEE", "/stats/hourly?{window}"),
+    ("overview departmentId", "/stats/overview?{window}&departmentId=1"),
+    ("departments", "/stats/departments?{window}"),
 )
 # The call list (GET /calls): its window is always explicit, `{window}` as above or `{month}`, the
 # last 30 days (UTC days, the list's own); "[1 year]" rows take the year's window.
@@ -138,10 +150,13 @@ CALL_REQUESTS = (
     ("calls.csv worklist", "/calls.csv?{month}&status=missed&callback=none"),
     ("calls.xlsx worklist", "/calls.xlsx?{month}&status=missed&callback=none"),
     ("calls as EMPLOYEE", "/calls?{month}"),
+    ("calls departmentId", "/calls?{month}&departmentId=1"),
+    ("calls worklist branchId", "/calls?{month}&status=missed&callback=none&branchId=1"),
     ("calls [1 year]", "/calls?{window}"),
     ("calls worklist [1 year]", "/calls?{window}&status=missed&callback=none"),
     ("calls search [1 year]", "/calls?{window}&search=0001234"),
     ("calls as EMPLOYEE [1 year]", "/calls?{window}"),
+    ("calls departmentId [1 year]", "/calls?{window}&departmentId=1"),
 )
 
 

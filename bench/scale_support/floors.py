@@ -80,10 +80,11 @@ def _distinct_by_key(rows: list[dict]) -> list[dict]:
 
 
 def sipuni_floor_cpu_s(database_url: str, api_url: str, user: str, secret: str, csv_file: Path,
-                       organization_id: int, employees_by_ext: dict[str, int], out_dir: Path) -> tuple[float, int]:
-    """The exported CSV parsed as the workers parse it; for each call of a known employee, its
-    recording streamed to a file on one keep-alive connection; stored calls written with one
-    multi-row insert per 500. Returns (CPU seconds of this process, rows of the export)."""
+                       organization_id: int, employees_by_ext: dict[str, int], out_dir: Path,
+                       limit: int) -> tuple[float, int]:
+    """The first `limit` rows of the exported CSV parsed as the workers parse them; for each call of
+    a known employee, its recording streamed to a file on one keep-alive connection; stored calls
+    written with one multi-row insert per 500. Returns (CPU seconds of this process, rows done)."""
     connection = psycopg2.connect(psycopg2_dsn(database_url))
     cursor = connection.cursor()
     http = requests.Session()
@@ -92,6 +93,8 @@ def sipuni_floor_cpu_s(database_url: str, api_url: str, user: str, secret: str, 
     rows = 0
     started_cpu = time.process_time()
     for row in iter_file(csv_file):
+        if rows == limit:
+            break
         rows += 1
         call = call_from_row(row)
         employee_id = employees_by_ext.get(call.employee_ext or "")

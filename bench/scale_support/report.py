@@ -17,6 +17,7 @@ class Row:
     workload: str  # "HEMIS students" / "Sipuni step 2"
     measured: Measured
     floor_cpu_s: float
+    floor_units: int  # the floor may do a sample of the work: its CPU per unit does not depend on size
 
     @property
     def cpu_per_1000(self) -> float:
@@ -24,7 +25,7 @@ class Row:
 
     @property
     def floor_per_1000(self) -> float:
-        return self.floor_cpu_s / self.measured.units * 1000
+        return self.floor_cpu_s / self.floor_units * 1000
 
     @property
     def commands_per_unit(self) -> float:
