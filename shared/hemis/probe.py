@@ -29,7 +29,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-import urllib3
+
+from shared.upstream_probe import TRANSPORT_ERRORS, read_head, unreachable_message
 
 PROBE_RESOURCE = "student-list"
 # One item of every status: the smallest page, counting what a full run counts.
@@ -46,8 +47,6 @@ RATE_LIMITED = 429
 RATE_LIMIT_HEADERS = {"limit": "X-Rate-Limit-Limit", "remaining": "X-Rate-Limit-Remaining",
                       "reset": "X-Rate-Limit-Reset"}
 ERROR_EXCERPT_CHARS = 120
-# Errors of a request that never got a usable answer (urllib3's own may escape while the body is read).
-TRANSPORT_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError)
 
 
 class HemisProbeReason(str, enum.Enum):
@@ -104,14 +103,9 @@ def probe_hemis(base_url: str, token: str, *, verify: bool | str = True,
     except requests.exceptions.SSLError:
         return HemisProbeResult(HemisProbeReason.UNREACHABLE, f"HEMIS ({host}): the TLS connection failed (its "
                                                               "certificate is not trusted? see HEMIS_CA_BUNDLE)")
-    except requests.Timeout:
-        return HemisProbeResult(HemisProbeReason.UNREACHABLE, f"HEMIS ({host}) did not answer within "
-                                                              f"{PROBE_CONNECT_TIMEOUT_S:g} s to connect and "
-                                                              f"{PROBE_READ_TIMEOUT_S:g} s to answer")
     except TRANSPORT_ERRORS as exc:
-        # The exception's text is not shown: it may quote the request; its kind says enough.
-        return HemisProbeResult(HemisProbeReason.UNREACHABLE, f"HEMIS ({host}) could not be reached "
-                                                              f"({type(exc).__name__})")
+        return HemisProbeResult(HemisProbeReason.UNREACHABLE, unreachable_message(
+            "HEMIS", host, exc, PROBE_CONNECT_TIMEOUT_S, PROBE_READ_TIMEOUT_S))
     finally:
         if http is None:
             session.close()
@@ -210,9 +204,4 @@ def _int(value: Any) -> int | None:
 
 def _head(response: requests.Response) -> bytes:
     """The body, read no further than PROBE_MAX_BYTES (a bigger one is not the page asked for)."""
-    head = b""
-    for chunk in response.iter_content(CHUNK_BYTES):
-        head += chunk
-        if len(head) > PROBE_MAX_BYTES:
-            break
-    return head
+    return read_head(response, PROBE_MAX_BYTES + 1, CHUNK_BYTES)

@@ -26,10 +26,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-import urllib3
 
 from shared.sipuni.account import SipuniAccount
 from shared.sipuni.signing import BAD_HASH_MARKER, signed
+from shared.upstream_probe import TRANSPORT_ERRORS, read_head, unreachable_message
 
 PROBE_ENDPOINT = "statistic/export/all"
 # The newest single call: the smallest answer the export endpoints give.
@@ -42,8 +42,6 @@ CHUNK_BYTES = 8 * 1024
 REFUSED_STATUSES = frozenset({401, 403})
 GATEWAY_STATUSES = frozenset({502, 503, 504})
 CSV_DELIMITER = ";"
-# Errors of a request that never got a usable answer (urllib3's own may escape while the body is read).
-TRANSPORT_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError)
 
 
 class ProbeReason(str, enum.Enum):
@@ -81,14 +79,9 @@ def probe_account(base_url: str, account: SipuniAccount, http: requests.Session 
                           timeout=(PROBE_CONNECT_TIMEOUT_S, PROBE_READ_TIMEOUT_S)) as response:
             return judge_answer(response.status_code, response.headers.get("Retry-After"), _head(response),
                                 account.user)
-    except requests.Timeout:
-        return ProbeResult(ProbeReason.UNREACHABLE, f"Sipuni ({host}) did not answer within "
-                                                    f"{PROBE_CONNECT_TIMEOUT_S:g} s to connect and "
-                                                    f"{PROBE_READ_TIMEOUT_S:g} s to answer")
     except TRANSPORT_ERRORS as exc:
-        # The exception's text is not shown: it may quote the request; its kind says enough.
-        return ProbeResult(ProbeReason.UNREACHABLE, f"Sipuni ({host}) could not be reached "
-                                                    f"({type(exc).__name__})")
+        return ProbeResult(ProbeReason.UNREACHABLE, unreachable_message(
+            "Sipuni", host, exc, PROBE_CONNECT_TIMEOUT_S, PROBE_READ_TIMEOUT_S))
     finally:
         if http is None:
             session.close()
@@ -122,9 +115,4 @@ def _is_export(text: str) -> bool:
 
 
 def _head(response: requests.Response) -> bytes:
-    head = b""
-    for chunk in response.iter_content(CHUNK_BYTES):
-        head += chunk
-        if len(head) >= PROBE_SNIFF_BYTES:
-            break
-    return head[:PROBE_SNIFF_BYTES]
+    return read_head(response, PROBE_SNIFF_BYTES, CHUNK_BYTES)
