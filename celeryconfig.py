@@ -73,10 +73,11 @@ def redis_config(settings: Settings) -> dict[str, Any]:
 
 
 def beat_schedule(settings: Settings) -> dict[str, Any]:
-    """Periodic tasks: the HEMIS nightly sync from `HEMIS_SYNC_CRON` (UTC), the recovery sweep
+    """Periodic tasks: the HEMIS nightly sync from `HEMIS_SYNC_CRON` (UTC) of the organizations
+    without a HEMIS schedule of their own, the recovery sweep
     (workers.recovery) every `RECOVERY_SWEEP_INTERVAL_S` (a sweep not taken within one interval
-    expires, a newer one is on its way), and the check of the organizations' call-sync schedules
-    every `SYNC_SCHEDULE_TICK_S`."""
+    expires, a newer one is on its way), and the check of the organizations' own call-sync and
+    HEMIS schedules every `SYNC_SCHEDULE_TICK_S`."""
     interval_s = settings.recovery_sweep_interval_s
     return {
         "hemis-nightly-sync": {"task": catalog.HEMIS_NIGHTLY_SYNC, "schedule": hemis_crontab(settings.hemis_sync_cron)},
@@ -85,6 +86,9 @@ def beat_schedule(settings: Settings) -> dict[str, Any]:
         # Each organization's own call-sync schedule, read from the database at every tick.
         "sipuni-scheduled-syncs": {"task": catalog.SIPUNI_SCHEDULED_SYNCS,
                                    "schedule": float(settings.sync_schedule_tick_s)},
+        # Each organization's own HEMIS schedule, likewise (HEMIS_SYNC_CRON is the others').
+        "hemis-scheduled-syncs": {"task": catalog.HEMIS_SCHEDULED_SYNCS,
+                                  "schedule": float(settings.sync_schedule_tick_s)},
     }
 
 

@@ -27,6 +27,7 @@ HEMIS_PUBLISH_PAGES = "hemis.publish_pages"
 HEMIS_SYNC_PAGE = "hemis.sync_page"
 HEMIS_SYNC_ONE = "hemis.sync_one"
 HEMIS_NIGHTLY_SYNC = "hemis.nightly_sync"
+HEMIS_SCHEDULED_SYNCS = "hemis.scheduled_syncs"
 # Sipuni (queues sipuni and recordings)
 SIPUNI_FETCH_CSV = "sipuni.fetch_csv"
 SIPUNI_PROCESS_CSV = "sipuni.process_csv"

@@ -9,14 +9,14 @@ Celery's. A key family is a function of the ids it is about; nothing else spells
 | `run:<run id>` | hash | runs | a run's live progress (`shared.runs.progress`) |
 | `run:<run id>:errors` / `:finished` | list / set | runs | its error log; units counted once |
 | `run:<run id>:cancelled` | string | runs | the run was cancelled (`shared.runs.cancel`) |
-| `latest:<scope>` | string | runs | the latest run of a scope (e.g. `hemis:students`) |
+| `latest:<scope>` | string | runs | the latest run of a scope (e.g. `hemis:<org id>:students`) |
 | `lock:<scope>` | string | runs | the run holding a scope (`shared.runs.locks`) |
 | `task:owner:<task id>` | string | runs | who may see a task (`shared.runs.owners`) |
 | `inflight:*` | hashes, zset, sets | leases | leases of in-flight units (`shared.leases.store`) |
 | `hemis:run:<run id>:<part>` | mixed | workers.hemis | a HEMIS run's page ledger |
 | `hemis:single-sync-mutex` | lock | api.hemis | counting queued single-record syncs |
 | `sipuni:step2:rows:<run id>` | hash | workers.sipuni | a step-2 run's staged CSV rows |
-| `budget:<name>` / `ratelimit:<name>` | hash / string | workers.ratelimit | shared request budgets |
+| `budget:<name>` / `ratelimit:<name>` | hash / string | workers.ratelimit | shared request budgets (HEMIS: `budget:hemis:<host>`) |
 | `ai:queued:<call id>` | string | shared.ai | a call queued for AI processing |
 | `metrics:records` / `metrics:upstream` | hash | shared.metrics | counters for `/metrics` |
 | `jwt:revoked:<jti>` | string | api.auth | logged-out tokens |

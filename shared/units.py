@@ -26,11 +26,12 @@ class Unit:
 
 
 # --- HEMIS -----------------------------------------------------------------------------------------
-def hemis_start_run(kind: str, run_id: str, then: str | None = None) -> Unit:
+# `booked`: the request slot a waiting task reserved (workers.ratelimit.budget); not part of its name.
+def hemis_start_run(kind: str, run_id: str, then: str | None = None, booked: object = None) -> Unit:
     return Unit(KIND_HEMIS, f"{run_id}:start")
 
 
-def hemis_sync_page(kind: str, run_id: str, page: int) -> Unit:
+def hemis_sync_page(kind: str, run_id: str, page: int, booked: object = None) -> Unit:
     return Unit(KIND_HEMIS, f"{run_id}:{page}")
 
 

@@ -219,3 +219,13 @@ def auth_headers(client: FlaskClient, make_user: Callable[..., User]) -> Callabl
 
 def settings_with(settings: Settings, **changes: object) -> Settings:
     return settings.replace(**changes)
+
+
+@pytest.fixture
+def hemis_org(db: Session, settings: Settings) -> Organization:
+    """An organization with its own HEMIS: the session's simulator (`settings.hemis_api_url`)."""
+    organization = Organization(name="University", hemis_url=settings.hemis_api_url,
+                                hemis_token=settings.hemis_bearer_token)
+    db.add(organization)
+    db.commit()
+    return organization

@@ -25,7 +25,7 @@ from workers.recovery.plan import RecoveryPlan
 from workers.recovery.worker_signals import connect_worker_signals
 from workers.sipuni import recovery as sipuni_recovery
 
-TASK_MODULES = ("workers.housekeeping", "workers.hemis.tasks", "workers.sipuni.tasks",
+TASK_MODULES = ("workers.housekeeping", "workers.hemis.tasks", "workers.hemis.schedules", "workers.sipuni.tasks",
                 "workers.sipuni.schedules", "workers.ai.tasks")
 
 

@@ -1,11 +1,12 @@
-"""`GET /api/hemis/check` (ADMIN, SUPERADMIN): does the deployment's HEMIS take its token?
+"""`GET /api/hemis/check` (ADMIN; SUPERADMIN with `?organizationId=N`): does the organization's
+HEMIS (`api.hemis.tenant`) take its token?
 
 One cheap request (`shared.hemis.probe`: `student-list`, one item), answered `200 {success,
 message, reason, studentCount, rateLimit}` whatever HEMIS said: `reason` is `ok`, `unauthorized`,
 `unreachable`, `not_hemis` or `rate_limited`; `studentCount` is HEMIS's totalCount (every status,
-each enrolment); `rateLimit` is what its `X-Rate-Limit-*` headers said. A deployment without
-HEMIS_API_URL / HEMIS_BEARER_TOKEN is 503, like a sync trigger. The token never appears in an
-answer or a log line.
+each enrolment); `rateLimit` is what its `X-Rate-Limit-*` headers said. An organization without a
+HEMIS gets what a sync trigger gets (503 or 409). The token never appears in an answer or a log line.
+`PATCH /settings` with a new HEMIS runs the same check (`check_token`).
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from flask.typing import ResponseReturnValue
 from pydantic import BaseModel
 
 from api.auth.access import ADMIN
+from api.auth.roles import OrganizationScope
 from api.http.endpoint import endpoint
-from api.http.errors import ApiError
+from api.hemis.tenant import organization_instance
 from api.http.services import services
 from api.openapi.common import Open, ok
 from shared.hemis.probe import HemisProbeReason, HemisProbeResult, probe_hemis
@@ -42,13 +44,12 @@ class HemisCheckResult(Open):
 
 
 @bp.get("/check")
-@endpoint(auth=ADMIN, responses={200: ok(HemisCheckResult, "The check ran: see success and reason")})
-def check() -> ResponseReturnValue:
-    """Check the deployment's HEMIS URL and token with one request."""
-    settings = services().settings
-    if not settings.hemis_api_url or not settings.hemis_bearer_token:
-        raise ApiError(503, "HEMIS is not configured: set HEMIS_API_URL and HEMIS_BEARER_TOKEN")
-    result = check_token(settings.hemis_api_url, settings.hemis_bearer_token, settings.hemis_ca_bundle or True)
+@endpoint(auth=ADMIN, query=OrganizationScope,
+          responses={200: ok(HemisCheckResult, "The check ran: see success and reason")})
+def check(query: OrganizationScope) -> ResponseReturnValue:
+    """Check the organization's HEMIS URL and token with one request."""
+    instance = organization_instance()
+    result = check_token(instance.url, instance.token, services().settings.hemis_ca_bundle or True)
     return jsonify(result.as_json())
 
 

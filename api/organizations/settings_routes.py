@@ -9,6 +9,8 @@ refused when it is set, like one that does not parse (400); one whose due times 
 SYNC_MIN_INTERVAL_S is refused with 409 and the reason (`api.organizations.schedule_interval`).
 A PATCH that gives the organization a new Sipuni user or secret saves it, then tests it
 (`api.sipuni.connection`) and says the outcome in `sipuniConnection` (`{success, message, reason}`).
+The organization's own HEMIS (URL, write-only token, schedule, and `hemisConnection` after a change)
+is `api.organizations.hemis_settings`.
 """
 
 from __future__ import annotations
@@ -17,21 +19,29 @@ from typing import Any
 
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 from sqlalchemy.orm import Session
 
 from api.auth.access import ADMIN
 from api.auth.roles import OrganizationQuery, current_organization_id
+from api.hemis.check import HemisCheckResult
 from api.http.endpoint import endpoint
 from api.http.errors import ApiError
 from api.http.services import services
 from api.openapi.common import Succeeded, ok
-from api.organizations.schedule_interval import interval_problem
+from api.organizations.hemis_settings import (
+    HemisSettingsFields,
+    apply_hemis_settings,
+    check_new_instance,
+    hemis_settings_view,
+    new_hemis_instance,
+)
+from api.organizations.schedule_rules import next_due, refuse_too_frequent
 from api.sipuni.connection import ConnectionResult, check_account
 from shared.ai.languages import AnalysisLanguage, analysis_language
 from shared.db import session_scope
-from shared.models import Organization, ScoringMode, utcnow
-from shared.schedules import NeverDue, cron_problem, next_due_utc, time_zone_problem
+from shared.models import Organization, ScoringMode
+from shared.schedules import cron_problem, time_zone_problem
 from shared.sipuni.account import SipuniAccount
 
 bp = Blueprint("org_settings", __name__)
@@ -39,7 +49,7 @@ bp = Blueprint("org_settings", __name__)
 SIPUNI_USER_PATTERN = r"^\d{1,32}$"  # an account number, kept as text: leading zeros matter
 
 
-class OrganizationSettings(BaseModel):
+class OrganizationSettings(HemisSettingsFields):
     """The settable fields of an organization (all optional: PATCH changes what it names)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -83,6 +93,11 @@ class SettingsView(Succeeded):
     nextScheduledSync: str | None  # noqa: N815 - ISO 8601, UTC
     analysisLanguage: AnalysisLanguage  # noqa: N815 - the organization's, or STT_LANGUAGE's
     sipuniConnection: ConnectionResult | None = None  # noqa: N815 - PATCH with a new Sipuni account only
+    hemisUrl: str | None  # noqa: N815
+    hemisTokenSet: bool  # noqa: N815 - the token itself is never shown
+    hemisSyncSchedule: str | None  # noqa: N815
+    nextHemisSync: str | None  # noqa: N815 - ISO 8601, UTC
+    hemisConnection: HemisCheckResult | None = None  # noqa: N815 - PATCH with a new HEMIS only
 
 
 def organization_settings(organization: Organization) -> dict[str, Any]:
@@ -92,7 +107,8 @@ def organization_settings(organization: Organization) -> dict[str, Any]:
             "timeZone": organization.time_zone, "scoringMode": organization.scoring_mode,
             "nextScheduledSync": due.isoformat() if due else None,
             "analysisLanguage": analysis_language(organization.analysis_language,
-                                                  services().settings.stt_language)}
+                                                  services().settings.stt_language),
+            **hemis_settings_view(organization)}
 
 
 def apply_settings(organization: Organization, body: OrganizationSettings) -> None:
@@ -112,29 +128,19 @@ def apply_settings(organization: Organization, body: OrganizationSettings) -> No
         organization.sipuni_secret = body.sipuniSecret
     if "syncSchedule" in changes:
         if body.syncSchedule:
-            _check_interval(body.syncSchedule)
+            refuse_too_frequent(body.syncSchedule, "syncSchedule")
         organization.sync_schedule = body.syncSchedule
     if "analysisLanguage" in changes:
         organization.analysis_language = body.analysisLanguage
     if "syncSchedule" in changes or "timeZone" in changes:
         reschedule(organization)
-
-
-def _check_interval(schedule: str) -> None:
-    """409 when the schedule comes due more often than SYNC_MIN_INTERVAL_S allows."""
-    problem = interval_problem(schedule, services().settings.sync_min_interval_s, utcnow())
-    if problem:
-        raise ApiError(409, f"syncSchedule {problem}", {"syncSchedule": problem})
+    apply_hemis_settings(organization, body, zone_changed="timeZone" in changes)
 
 
 def reschedule(organization: Organization) -> None:
-    """The next due time of the organization's schedule from now (None without a schedule)."""
-    schedule = organization.sync_schedule
-    try:
-        organization.next_scheduled_sync_at = (
-            next_due_utc(schedule, organization.time_zone, utcnow()) if schedule else None)
-    except NeverDue as exc:  # a schedule stored before it was checked on input
-        raise ApiError(400, "Validation failed", {"syncSchedule": str(exc)}) from exc
+    """The next due time of the organization's call-sync schedule from now (None without one)."""
+    organization.next_scheduled_sync_at = next_due(organization.sync_schedule, organization.time_zone,
+                                                   "syncSchedule")
 
 
 @bp.get("/settings")
@@ -156,8 +162,11 @@ def patch_settings(query: OrganizationQuery, body: OrganizationSettings) -> Resp
         session.flush()
         answer = {"success": True, **organization_settings(organization)}
         account = _new_sipuni_account(organization, body)
+        hemis = new_hemis_instance(organization, body)
     if account is not None:  # tested once saved, outside the transaction: the account is kept either way
         answer["sipuniConnection"] = check_account(answer["organizationId"], account).as_json()
+    if hemis is not None:  # likewise
+        answer["hemisConnection"] = check_new_instance(hemis)
     return jsonify(answer)
 
 

@@ -8,9 +8,8 @@ fetched, AI steps not yet started are not sent to STT or the model; what is in f
 is kept. A cancelled run never turns `completed`, deactivates no HEMIS record, and does not start
 the kind a nightly HEMIS run was to sync next.
 
-Who may cancel: an ADMIN a run of their own organization, a SUPERADMIN any run. HEMIS runs belong
-to no organization today (one HEMIS per deployment): whoever may start them (an ADMIN of any
-organization, or a SUPERADMIN; `api.hemis.routes`) may cancel them. A run the caller may not see is
+Who may cancel: an ADMIN a run of their own organization (HEMIS runs included: each organization
+syncs its own HEMIS), a SUPERADMIN any run. A run the caller may not see is
 as unknown as a missing one (404); a run that has ended answers 409 with its status.
 """
 
@@ -75,9 +74,10 @@ def _cancellation(svc: Services, run: SyncRun) -> Cancellation:
     def live() -> dict[str, str]:
         return svc.progress.get(run.id) or {}
 
-    if run.kind in HEMIS_KIND_OF_RUN:
-        return Cancellation([run_lock(svc.redis, HEMIS_KIND_OF_RUN[run.kind])], lambda: _hemis_counts(live()))
     organization_id = int(run.organization_id or 0)
+    if run.kind in HEMIS_KIND_OF_RUN:
+        return Cancellation([run_lock(svc.redis, organization_id, HEMIS_KIND_OF_RUN[run.kind])],
+                            lambda: _hemis_counts(live()))
     if run.kind == KIND_STEP1:
         return Cancellation([RunLock(svc.redis, step1_scope(organization_id))], RunCounts)
     return Cancellation([RunLock(svc.redis, step2_scope(organization_id))], lambda: _step2_counts(live()))
@@ -122,8 +122,8 @@ def cancel_and_answer(run: SyncRun) -> ResponseReturnValue:
 
 
 def may_cancel(run: SyncRun) -> bool:
-    """A SUPERADMIN any run; an ADMIN their organization's runs and the deployment's (HEMIS) runs."""
-    if current_role() == Role.SUPERADMIN.value or run.organization_id is None:
+    """A SUPERADMIN any run; an ADMIN their organization's runs."""
+    if current_role() == Role.SUPERADMIN.value:
         return True
     return run.organization_id == get_current_user().organization_id
 

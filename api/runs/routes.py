@@ -1,9 +1,11 @@
 """`GET /runs` (running runs and the latest finished ones, with progress) and `GET /runs/<runId>`
 (live progress from Redis while a run goes on, its record afterwards).
 
-Scoped like `GET /calls`: a SUPERADMIN sees everything, an ADMIN their organization plus the HEMIS
-runs (which belong to no organization), a MANAGER or EMPLOYEE their organization's runs. What
-another organization looked up or who of it started a run stays hidden (`api.runs.privacy`).
+Scoped like `GET /calls`: a SUPERADMIN sees everything, anyone else their organization's runs;
+its HEMIS runs (each organization syncs its own HEMIS) only to its ADMINs (issue #12, point 2: a
+single-record sync names the ID number looked up). A run of no organization (a HEMIS run recorded
+before HEMIS was per organization, when no organization existed) is a SUPERADMIN's.
+What another organization looked up or who of it started a run stays hidden (`api.runs.privacy`).
 """
 
 from __future__ import annotations
@@ -24,12 +26,14 @@ from api.openapi.common import Open, Succeeded, ok
 from api.runs.privacy import Viewer, hide_other_organizations
 from api.runs.view import DEFAULT_FINISHED_SHOWN, MAX_RUNS_LISTED, list_runs, run_view
 from shared.db import session_scope
-from shared.models import ADMIN_ROLES, Role, SyncRun
+from shared.hemis.names import FULL_RUN_KINDS, SINGLE_RUN_KINDS
+from shared.models import Role, SyncRun
 from shared.runs.record import run_as_dict
 
 bp = Blueprint("runs", __name__)
 
 MAX_RUN_ID_LENGTH = 36  # sync_runs.id is a UUID string
+HEMIS_RUN_KINDS = FULL_RUN_KINDS + SINGLE_RUN_KINDS  # an ADMIN's (and a SUPERADMIN's) only
 
 
 class RunFields(Open):
@@ -90,15 +94,13 @@ def run_status(run_id: str) -> ResponseReturnValue:
 
 
 def _check_visible(run: SyncRun) -> None:
-    """Organization runs are visible to their own organization (and to SUPERADMINs); deployment
-    runs (HEMIS) to ADMINs and SUPERADMINs only. Anything else is as unknown as a missing run."""
+    """A run is visible to its own organization (and to SUPERADMINs); anything else is as unknown
+    as a missing run."""
     if current_role() == Role.SUPERADMIN.value:
         return
-    if run.organization_id is None:
-        visible = is_admin()
-    else:
-        visible = run.organization_id == current_organization_id()
-    if not visible:
+    if run.organization_id is None or run.organization_id != current_organization_id():
+        raise ApiError(404, f"Run {run.id} not found")
+    if run.kind in HEMIS_RUN_KINDS and not is_admin():
         raise ApiError(404, f"Run {run.id} not found")
 
 
@@ -115,7 +117,8 @@ def runs(query: RunsQuery) -> ResponseReturnValue:
     organization_id, include_global = _run_scope()
     with session_scope(svc.session_factory) as session:
         running, finished = list_runs(session, organization_id=organization_id, include_global=include_global,
-                                      kind=query.kind, finished_limit=query.limit)
+                                      kind=query.kind, finished_limit=query.limit,
+                                      hidden_kinds=() if is_admin() else HEMIS_RUN_KINDS)
         running_views = [run_view(run, svc.progress.get(run.id), svc.progress.errors(run.id)) for run in running]
         finished_views = [run_view(run, None) for run in finished]
         hide_other_organizations(session, [*running_views, *finished_views], current_viewer())
@@ -123,11 +126,10 @@ def runs(query: RunsQuery) -> ResponseReturnValue:
 
 
 def _run_scope() -> tuple[int | None, bool]:
-    """(organization whose runs are visible, None for all; whether HEMIS runs are visible)."""
-    role = current_role()
-    if role == Role.SUPERADMIN.value:
+    """(organization whose runs are visible, None for all; whether runs of no organization are)."""
+    if current_role() == Role.SUPERADMIN.value:
         return None, True
-    return own_organization(), role in ADMIN_ROLES
+    return own_organization(), False
 
 
 def current_viewer() -> Viewer:

@@ -13,7 +13,7 @@ from shared.models.ai import (
 from shared.models.analytics import CallLogEntry
 from shared.models.base import Base, JSONType, UTCDateTime, utcnow
 from shared.models.calls import Call
-from shared.models.hemis import Employee, Student
+from shared.models.hemis import Employee, HemisDepartment, HemisGroup, HemisSemester, HemisSpecialty, Student
 from shared.models.platform import (
     ADMIN_ROLES,
     DEFAULT_TIME_ZONE,
@@ -30,6 +30,7 @@ from shared.models.teams import Branch, Department
 __all__ = [
     "AI_STATUSES", "MAX_SCORE_BY_MODE", "AiStatus", "CallScore", "Criterion", "ScoringMode",
     "TranscriptSegment", "Violation", "Employee", "Student",
+    "HemisDepartment", "HemisGroup", "HemisSemester", "HemisSpecialty",
     "Branch", "Department",
     "ADMIN_ROLES", "DEFAULT_TIME_ZONE", "FINISHED_STATUSES", "READER_ROLES", "Base", "Call", "CallLogEntry", "JSONType", "Organization", "Role",
     "RunStatus", "SyncRun", "UTCDateTime", "User", "utcnow",

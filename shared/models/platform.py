@@ -60,6 +60,13 @@ class Organization(Base):
     next_scheduled_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     # SHA-256 (hex) of the organization's own webhook key; the key itself is shown once, never stored.
     webhook_key_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The organization's own HEMIS (issue 20): its URL and backend token (in clear: it is sent as a
+    # bearer token; keep the database private), and its nightly sync's cron in `time_zone` (None:
+    # HEMIS_SYNC_CRON, UTC) with the next due time beat claims (see workers.hemis.schedules).
+    hemis_url: Mapped[str | None] = mapped_column(String(500))
+    hemis_token: Mapped[str | None] = mapped_column(String(200))
+    hemis_sync_schedule: Mapped[str | None] = mapped_column(String(100))
+    next_hemis_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     # The language calls are analysed in ("uz", "ru", "en": shared.ai.languages); None follows STT_LANGUAGE.
     analysis_language: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

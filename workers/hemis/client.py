@@ -13,10 +13,12 @@ from typing import Any
 
 import requests
 
+from shared.hemis.instance import HemisInstance, InstanceMissing, UnknownOrganization, resolve_instance
 from shared.hemis.names import EMPLOYEES, STUDENTS
 from shared.metrics import UpstreamMeter
 from shared.services import Services
 from shared.settings import Settings
+from workers.hemis import lookups
 from workers.hemis.envelope import Page, error_text, parse_list_page
 from workers.ratelimit.budget import RATE_LIMITED, RateLimitWait, ServerBudget
 from workers.upstream.http import (
@@ -26,18 +28,26 @@ from workers.upstream.http import (
     keep_alive_session,
     request_with_retries,
 )
+from workers.upstream.tenant_cache import TenantCache
 
 UPSTREAM_NAME = "hemis"
-RATE_LIMITER_NAME = "hemis"  # the budget's name in Redis: one per deployment, as HEMIS counts per token
 RETRIED_HERE = RETRY_STATUSES - {RATE_LIMITED}
 REJECTING_STATUSES = frozenset({401, 403, 404})
 SEARCH_LIMIT = 50
 NO_BUDGET_PAUSE_S = 60.0  # a 429 seen without a budget to ask: the reference's fallback wait
+# A page sleeps in its worker slot for its request slot at most this long; a later slot is booked
+# and the task comes back for it (`ratelimit.budget`), so one organization's pace never holds the
+# workers every organization shares.
+INLINE_WAIT_MAX_S = 1.0
+BOOK_AHEAD_S = 24 * 3600.0  # as far ahead as a slot is booked: the run's deadline ends it sooner
 USER_AGENT = "navai-sync/hemis"
 
-_LIST_PATHS = {STUDENTS: "student-list", EMPLOYEES: "employee-list"}
-# student-list returns only active students (status 11) unless told otherwise; employee-list wants `type`.
-_LIST_PARAMS: dict[str, dict[str, str]] = {STUDENTS: {"_student_status": "-1"}, EMPLOYEES: {"type": "all"}}
+_LIST_PATHS = {STUDENTS: "student-list", EMPLOYEES: "employee-list", **lookups.LIST_PATHS}
+# student-list returns only active students (status 11) unless told otherwise; employee-list wants
+# `type`; the lookup lists' own parameters are `lookups.LIST_PARAMS`.
+_LIST_PARAMS: dict[str, dict[str, str]] = {STUDENTS: {"_student_status": "-1"}, EMPLOYEES: {"type": "all"},
+                                           **lookups.LIST_PARAMS}
+_INSTANCES: TenantCache[HemisInstance] = TenantCache(resolve_instance)
 
 
 class HemisRejected(UpstreamRejected):
@@ -57,21 +67,28 @@ class HemisClient:
     _pause_s: float = field(default=0.0, init=False, repr=False)  # the pause the last answer imposed
 
     @classmethod
-    def for_deployment(cls, svc: Services) -> "HemisClient":
-        """The deployment's HEMIS, on this thread's keep-alive session and the deployment's shared budget
-        (one per deployment, as HEMIS counts per token), with HEMIS_RATE_LIMIT as our own cap."""
-        budget = ServerBudget(svc.redis, RATE_LIMITER_NAME, svc.settings.hemis_rate_limit)
-        return cls.from_settings(svc.settings, budget, http=keep_alive_session(),
-                                 meter=UpstreamMeter(svc.redis, UPSTREAM_NAME))
+    def for_organization(cls, svc: Services, organization_id: int) -> "HemisClient":
+        """The organization's HEMIS (`shared.hemis.instance`), on this thread's keep-alive session and
+        the budget of its host (shared by every worker, and by organizations on the same host), with
+        HEMIS_RATE_LIMIT as our own cap. `HemisRejected` when the organization has no HEMIS."""
+        try:
+            instance = _INSTANCES.get(organization_id, svc.settings, svc.session)
+        except (InstanceMissing, UnknownOrganization) as exc:
+            raise HemisRejected(str(exc)) from exc
+        budget = ServerBudget(svc.redis, instance.budget_name, svc.settings.hemis_rate_limit,
+                              max_inline_wait_s=INLINE_WAIT_MAX_S, book_ahead_s=BOOK_AHEAD_S)
+        return cls.for_instance(svc.settings, instance, budget, http=keep_alive_session(),
+                                meter=UpstreamMeter(svc.redis, UPSTREAM_NAME))
 
     @classmethod
-    def from_settings(cls, settings: Settings, budget: ServerBudget | None, **kwargs: Any) -> "HemisClient":
-        return cls(base_url=settings.hemis_api_url, token=settings.hemis_bearer_token, budget=budget,
+    def for_instance(cls, settings: Settings, instance: HemisInstance, budget: ServerBudget | None,
+                     **kwargs: Any) -> "HemisClient":
+        return cls(base_url=instance.url, token=instance.token, budget=budget,
                    policy=RetryPolicy(read_timeout_s=settings.hemis_read_timeout_s),
                    verify=settings.hemis_ca_bundle or True, **kwargs)
 
     def list_page(self, kind: str, page: int, limit: int) -> Page:
-        params = {**_LIST_PARAMS[kind], "page": str(page), "limit": str(limit)}
+        params = {**_LIST_PARAMS.get(kind, {}), "page": str(page), "limit": str(limit)}
         return self._get_page(kind, params, f"HEMIS {_LIST_PATHS[kind]} page {page}")
 
     def search(self, kind: str, text: str) -> list[dict[str, Any]]:
@@ -118,6 +135,6 @@ def list_url(base_url: str, resource: str) -> str:
 
 
 def _rejection_message(what: str, response: requests.Response) -> str:
-    hint = {401: "check HEMIS_BEARER_TOKEN", 403: "the token may not read this resource",
-            404: "check HEMIS_API_URL"}[response.status_code]
+    hint = {401: "check the HEMIS token", 403: "the token may not read this resource",
+            404: "check the HEMIS URL"}[response.status_code]
     return f"{what}: HEMIS refused the request with HTTP {response.status_code} ({hint}): {error_text(response.content)}"

@@ -185,5 +185,7 @@ def employee_row(item: dict[str, Any]) -> dict[str, Any]:
 
 def record_key(kind: str, item: dict[str, Any]) -> str | None:
     """The key that counts a record once, as HEMIS's totalCount counts list items: a student's
-    enrolment (`enrolment_key`), an employee row's `meta_id`."""
-    return enrolment_key(item) if kind == "students" else id_text(item.get("meta_id"))
+    enrolment (`enrolment_key`), an employee row's `meta_id`, a lookup row's `id`."""
+    if kind == "students":
+        return enrolment_key(item)
+    return id_text(item.get("meta_id" if kind == "employees" else "id"))

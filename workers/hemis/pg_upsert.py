@@ -4,7 +4,8 @@ Why: the generic path (SQLAlchemy's multi-row VALUES) binds every value of the p
 parameter: 50 rows x 45 columns = 2,250 parameters, each processed by SQLAlchemy and quoted into the
 SQL by psycopg2. Profiled, that was over half of a page task's CPU. Here the page is one
 `orjson.dumps` and one parameter; PostgreSQL turns it back into typed rows.
-Same semantics as `upsert.upsert_rows`: blanks never overwrite (COALESCE), the conflict key decides.
+Same semantics as `upsert.upsert_rows`: blanks never overwrite (COALESCE), the conflict key (within
+the row's organization) decides.
 """
 
 from __future__ import annotations
@@ -45,9 +46,10 @@ def _statement(table: Table, key: str, columns: tuple[str, ...], marks_run: bool
     names = ", ".join(f'"{name}"' for name in columns)
     typed = ", ".join(f'"{name}" {table.c[name].type.compile(dialect=dialect)}' for name in columns)
     updates = ", ".join(_update(name, table.name) for name in columns
-                        if name not in (key, "created_at") and (marks_run or name != "last_seen_run_id"))
+                        if name not in (key, "organization_id", "created_at")
+                        and (marks_run or name != "last_seen_run_id"))
     return (f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM jsonb_to_recordset(%s::jsonb) AS page({typed}) '
-            f'ON CONFLICT ("{key}") DO UPDATE SET {updates}')
+            f'ON CONFLICT ("organization_id", "{key}") DO UPDATE SET {updates}')
 
 
 def _update(name: str, table_name: str) -> str:

@@ -3,7 +3,8 @@
 Abandon handlers (a unit whose worker kept dying): a page is recorded as failed (the run goes on
 and finalizes `completed_with_errors`); a publisher records its pages as failed; the coordinator
 fails the run; a single-record sync's run ends `failed`.
-Run checks, at every sweep, for the run holding each kind's lock (no countdown chain of its own):
+Run checks, at every sweep, for every running full run of every organization (the one holding its
+organization's lock of its kind, or one whose lock expired; no countdown chain of its own):
 - Redis lost the run's state: it ends `failed`, its lock freed;
 - its trigger recorded it but died before publishing the coordinator: the coordinator is published;
 - every page is done but nobody finalized it (the finalizing task died): it is finalized;
@@ -16,7 +17,7 @@ import logging
 from typing import Any
 
 from shared import catalog
-from shared.hemis.names import FULL_RUN_KINDS, HEMIS_KINDS, run_kind, run_lock
+from shared.hemis.names import FULL_RUN_KINDS, HEMIS_KINDS, kind_of_run, run_lock
 from shared.leases.publish import publish_leased
 from shared.leases.store import RepublishSpec
 from shared.models import RunStatus, SyncRun
@@ -25,7 +26,7 @@ from shared.runs.record import finish_run
 from shared.services import Services
 from shared.units import hemis_start_run
 from workers.hemis.run import HemisRun
-from workers.recovery.runs import end_runs_with_lost_state
+from workers.recovery.runs import end_runs_with_lost_state, running_runs
 
 log = logging.getLogger("workers.hemis")
 
@@ -62,8 +63,14 @@ ABANDON = {
 
 
 def check_runs(svc: Services) -> dict[str, Any]:
-    checked: dict[str, Any] = {kind: check_run(HemisRun(svc, run_id))
-                               for kind in HEMIS_KINDS if (run_id := run_lock(svc.redis, kind).holder())}
+    checked: dict[str, Any] = {}
+    for record in running_runs(svc, FULL_RUN_KINDS):
+        kind = kind_of_run(record.kind)
+        if kind is None or record.organization_id is None:
+            continue
+        holder = run_lock(svc.redis, record.organization_id, kind).holder()
+        if holder in (None, record.id):  # None: its lock expired; `hold_lock` takes it back
+            checked[record.id] = check_run(HemisRun(svc, record.id))
     checked["redisLost"] = end_runs_with_lost_state(svc, FULL_RUN_KINDS, lambda run: _locks_of(svc, run))
     return checked
 
@@ -109,8 +116,9 @@ def _end_state_lost(run: HemisRun) -> None:
         finish_run(session, run.run_id, RunStatus.FAILED.value, total=0, processed=0, errors=[STATE_LOST_MESSAGE])
     run.ledger.close()
     for kind in HEMIS_KINDS:
-        run_lock(run.svc.redis, kind).release(run.run_id)
+        run.lock(kind).release(run.run_id)
 
 
 def _locks_of(svc: Services, run: SyncRun) -> list[RunLock]:
-    return [run_lock(svc.redis, kind) for kind in HEMIS_KINDS if run.kind == run_kind(kind)]
+    kind = kind_of_run(run.kind)
+    return [run_lock(svc.redis, run.organization_id, kind)] if kind and run.organization_id is not None else []

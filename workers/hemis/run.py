@@ -20,12 +20,13 @@ import time
 from functools import cached_property
 
 from shared import catalog
-from shared.hemis.names import run_lock
+from shared.hemis.names import chain_after, run_lock
 from shared.hemis.start import start_full_run
 from shared.leases.publish import publish_leased
 from shared.metrics import count_records
 from shared.models import RunStatus, SyncRun, utcnow
 from shared.runs.cancel import RunCounts, is_cancelled, record_cancelled_counts
+from shared.runs.locks import RunLock
 from shared.runs.record import finish_run
 from shared.services import Services
 from shared.units import KIND_HEMIS, hemis_sync_page
@@ -35,7 +36,7 @@ from workers.hemis.envelope import Page
 from workers.hemis.ledger import RunLedger
 from workers.hemis.pages import page_anomalies, store_items
 from workers.hemis.upsert import mark_unseen_inactive
-from workers.ratelimit.budget import RateLimitWait
+from workers.ratelimit.budget import Booking, RateLimitWait
 
 log = logging.getLogger("workers.hemis")
 
@@ -83,11 +84,25 @@ class HemisRun:
         log.warning("[HEMIS] run %s: %s", self.run_id, message)
         self.svc.progress.add_error(self.run_id, message)
 
+    @cached_property
+    def organization_id(self) -> int:
+        """The organization whose HEMIS the run syncs: fixed in the meta by `init`, else (the meta
+        gone, or not written yet) read from the run's record."""
+        fixed = self.settled.get("organization_id")
+        if fixed:
+            return int(fixed)
+        with self.svc.session() as session:
+            record = session.get(SyncRun, self.run_id)
+            return int(record.organization_id) if record is not None and record.organization_id else 0
+
     # --- start -----------------------------------------------------------------------------------
     def init(self, kind: str, then: str | None) -> None:
+        """Fix what the whole run goes by, once (a redelivered coordinator keeps the first values)."""
         settings = self.svc.settings
-        self.ledger.init_meta({"kind": kind, "page_size": settings.hemis_page_size, "then": then or "",
-                               "started_at": time.time(), "deadline_s": settings.hemis_run_deadline_s})
+        self.ledger.init_meta({"kind": kind, "organization_id": self.organization_id, "page_size": settings.hemis_page_size,
+                               "then": then or "", "started_at": time.time(),
+                               "deadline_s": settings.hemis_run_deadline_s})
+        self.__dict__.pop("settled", None)  # read again, with what was just fixed
 
     def learn_size(self, page: Page) -> None:
         self.ledger.init_meta({"page_count": page.page_count, "total_count": page.total_count})
@@ -122,14 +137,18 @@ class HemisRun:
         return len(wanted)
 
     # --- pages -----------------------------------------------------------------------------------
-    def fetch(self, page: int) -> Page:
-        client = HemisClient.for_deployment(self.svc)
+    def fetch(self, page: int, booking: Booking | None = None) -> Page:
+        """The page from the organization's HEMIS (spending `booking`, the request slot reserved
+        for it when it had to wait)."""
+        client = HemisClient.for_organization(self.svc, self.organization_id)
+        if client.budget is not None:
+            client.budget.use_booking(booking)
         return client.list_page(self.settled["kind"], page, int(self.settled["page_size"]))
 
     def store(self, page_number: int, page: Page) -> None:
         """Upsert the page, record its facts, count it once; finalize if it was the last."""
         kind = self.settled["kind"]
-        stored = store_items(self.svc.engine, kind, page.items, self.run_id)
+        stored = store_items(self.svc.engine, kind, page.items, self.run_id, organization_id=self.organization_id)
         for problem in stored.problems + page_anomalies(page_number, page):
             self.error(problem)
         self.ledger.record_page_facts(page_number, stored.ids, page.total_count)
@@ -158,13 +177,13 @@ class HemisRun:
         """Publish the page's task again when HEMIS's budget allows (or at the deadline, to end the run)."""
         if self._still_in_time(wait):
             publish_leased(self.svc, catalog.HEMIS_SYNC_PAGE, args=[self.settled["kind"], self.run_id, page],
-                           countdown=self._countdown_s(wait))
+                           kwargs=_booked(wait), countdown=self._countdown_s(wait))
 
     def coordinator_waits(self, kind: str, then: str | None, wait: RateLimitWait) -> None:
         """Page 1 must wait: start the coordinator again later (its lease follows the countdown)."""
         if self._still_in_time(wait):
-            publish_leased(self.svc, catalog.HEMIS_START_RUN, args=[kind, self.run_id], kwargs={"then": then},
-                           countdown=self._countdown_s(wait))
+            publish_leased(self.svc, catalog.HEMIS_START_RUN, args=[kind, self.run_id],
+                           kwargs={"then": then, **_booked(wait)}, countdown=self._countdown_s(wait))
 
     def _still_in_time(self, wait: RateLimitWait) -> bool:
         """Count a 429, then either end the run at its deadline or show that it waits."""
@@ -178,8 +197,10 @@ class HemisRun:
         return True
 
     def _countdown_s(self, wait: RateLimitWait) -> float:
-        # Back no later than the deadline, to end the run then if the server still refuses.
-        return min(wait.wait_s, self.deadline_left_s() + REQUEUE_JITTER_S) + random.uniform(0, REQUEUE_JITTER_S)
+        # Back no later than the deadline, to end the run then if the server still refuses. A booked
+        # slot is its own: back exactly for it; an unbooked wait is shared, so wakers are spread.
+        jitter_s = 0.0 if wait.booking is not None else random.uniform(0, REQUEUE_JITTER_S)
+        return min(wait.wait_s, self.deadline_left_s() + REQUEUE_JITTER_S) + jitter_s
 
     def deadline_left_s(self) -> float:
         started = float(self.settled.get("started_at") or time.time())
@@ -214,7 +235,7 @@ class HemisRun:
         deactivated = self._deactivate_unseen(kind) if status == RunStatus.COMPLETED.value and report.distinct else 0
         self._record(status, report, deactivated)
         self.ledger.close()
-        run_lock(self.svc.redis, kind).release(self.run_id)
+        self.lock(kind).release(self.run_id)
         log.info("[HEMIS] run %s (%s) finished: %s, %s records, %s marked inactive", self.run_id, kind, status,
                  report.processed, deactivated)
         self._start_next(meta.get("then") or "")
@@ -224,7 +245,7 @@ class HemisRun:
         with self.svc.session() as session:
             run = session.get(SyncRun, self.run_id)
             started_at = run.started_at if run is not None else utcnow()
-            return mark_unseen_inactive(session, kind, self.run_id, started_at)
+            return mark_unseen_inactive(session, kind, self.organization_id, self.run_id, started_at)
 
     def _end_cancelled(self) -> bool:
         """The run was cancelled and its last pages, in flight then, are in: they count in the
@@ -263,23 +284,29 @@ class HemisRun:
                         message=f"HEMIS sync {status}: {report.processed} of {report.total_count} records")
 
     def _start_next(self, then: str) -> None:
-        if not then:
+        """Start the next kind of a chain (the nightly sync), handing it the kinds after it."""
+        next_kind, rest = chain_after(then)
+        if next_kind is None:
             return
         try:
-            start_full_run(self.svc, then, triggered_by="beat")
+            start_full_run(self.svc, next_kind, organization_id=self.organization_id, triggered_by="beat", then=rest)
         except Exception as exc:  # a running run of that kind is fine; anything else is logged
-            log.warning("[HEMIS] could not start the %s sync after run %s: %s", then, self.run_id, exc)
+            log.warning("[HEMIS] could not start the %s sync after run %s: %s", next_kind, self.run_id, exc)
 
     # --- the run's lock --------------------------------------------------------------------------
     def keep_lock(self) -> bool:
         """Extend the run's lock (pages do it as they finish; the sweeper while the run waits);
         False when the run does not hold it (any more)."""
         kind = self.settled.get("kind")
-        return bool(kind) and run_lock(self.svc.redis, kind).extend(self.run_id)
+        return bool(kind) and self.lock(kind).extend(self.run_id)
+
+    def lock(self, kind: str) -> RunLock:
+        """The lock of the organization's runs of `kind`."""
+        return run_lock(self.svc.redis, self.organization_id, kind)
 
     def hold_lock(self, kind: str) -> bool:
         """Extend the lock, or take it back if it expired; a run that lost it to another run fails."""
-        lock = run_lock(self.svc.redis, kind)
+        lock = self.lock(kind)
         if lock.extend(self.run_id):
             return True
         holder = lock.acquire(self.run_id)
@@ -290,3 +317,8 @@ class HemisRun:
             return True
         self.fail(f"the run lost its lock to run {holder}")
         return False
+
+
+def _booked(wait: RateLimitWait) -> dict[str, object]:
+    """The task's `booked` argument: the slot reserved for it, if any (numbers only)."""
+    return {"booked": wait.booking.as_message()} if wait.booking is not None else {}

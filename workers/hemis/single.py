@@ -26,6 +26,7 @@ from workers.upstream.http import UpstreamError
 class Lookup:
     id_number: str
     hemis_id: str | None
+    organization_id: int
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,8 @@ def lookup_of(svc: Services, run_id: str) -> Lookup:
     with svc.session() as session:
         run = session.get(SyncRun, run_id)
         stats = dict(run.stats or {}) if run is not None else {}
-    return Lookup(str(stats.get("idNumber") or ""), stats.get("hemisId"))
+        organization_id = int(run.organization_id or 0) if run is not None else 0
+    return Lookup(str(stats.get("idNumber") or ""), stats.get("hemisId"), organization_id)
 
 
 def sync_record(svc: Services, kind: str, lookup: Lookup) -> SingleOutcome:
@@ -48,12 +50,12 @@ def sync_record(svc: Services, kind: str, lookup: Lookup) -> SingleOutcome:
     errors: list[str] = []
     found: list[dict[str, Any]] = []
     try:
-        found = [item for item in HemisClient.for_deployment(svc).search(kind, lookup.id_number)
-                 if matches(kind, item, lookup)]
+        client = HemisClient.for_organization(svc, lookup.organization_id)
+        found = [item for item in client.search(kind, lookup.id_number) if matches(kind, item, lookup)]
         if not found:
             errors.append(f"HEMIS has no {kind[:-1]} with id number {lookup.id_number}"
                           + (f" and id {lookup.hemis_id}" if lookup.hemis_id else ""))
-        errors.extend(store_items(svc.engine, kind, found, run_id=None).problems)
+        errors.extend(store_items(svc.engine, kind, found, run_id=None, organization_id=lookup.organization_id).problems)
     except UpstreamError as exc:
         errors.append(str(exc))
     status = RunStatus.COMPLETED.value if found and not errors else RunStatus.FAILED.value

@@ -4,7 +4,7 @@
 - `hemis.publish_pages`: publishes a chunk of the run's page tasks (the coordinator fans out).
 - `hemis.sync_page`: one page, one transaction; the last page to finish finalizes the run.
 - `hemis.sync_one`: one student or employee, looked up with `search=` (`single`).
-- `hemis.nightly_sync`: beat's entry point.
+Beat's entries, per organization, are `workers.hemis.schedules`.
 Every task is safe to run twice. All but the nightly entry are leased units (`shared.units`): one
 whose worker dies is published again by the recovery sweeper, which also finalizes a run whose
 pages are all done and keeps its lock (`recovery`).
@@ -20,14 +20,12 @@ from celery.exceptions import Retry
 
 from shared import catalog
 from shared.db import DB_UNAVAILABLE_ERRORS
-from shared.hemis.names import EMPLOYEES, STUDENTS
-from shared.hemis.start import RunAlreadyRunning, start_full_run
 from workers.base import NavaiTask
 from workers.hemis import single
 from workers.hemis.client import HemisRejected
 from workers.hemis.envelope import HemisProtocolError
 from workers.hemis.run import HemisRun
-from workers.ratelimit.budget import RateLimitWait
+from workers.ratelimit.budget import Booking, RateLimitWait
 from workers.upstream.http import UpstreamError, backoff_s
 
 log = logging.getLogger("workers.hemis")
@@ -39,7 +37,8 @@ SINGLE_RATE_LIMIT_RETRIES = 100  # a single-record sync waits out HEMIS's rate l
 
 
 @shared_task(name=catalog.HEMIS_START_RUN, base=NavaiTask, bind=True)
-def start_run(self: NavaiTask, kind: str, run_id: str, then: str | None = None) -> dict[str, Any]:
+def start_run(self: NavaiTask, kind: str, run_id: str, then: str | None = None,
+              booked: list[float] | None = None) -> dict[str, Any]:
     run = HemisRun(self.svc, run_id)
     if run.ledger.is_closed():
         return {"runId": run_id, "skipped": "run already closed"}
@@ -48,7 +47,7 @@ def start_run(self: NavaiTask, kind: str, run_id: str, then: str | None = None) 
     run.init(kind, then)
     log.info("[HEMIS] run %s: starting the %s sync", run_id, kind)
     try:
-        page = run.fetch(1)
+        page = run.fetch(1, Booking.from_message(booked))
         run.learn_size(page)
         if page.page_count == 0:
             run.finalize()
@@ -72,12 +71,13 @@ def start_run(self: NavaiTask, kind: str, run_id: str, then: str | None = None) 
 # (plus its STARTED state) cost two result-backend writes per page.
 @shared_task(name=catalog.HEMIS_SYNC_PAGE, base=NavaiTask, bind=True, max_retries=PROTOCOL_RETRIES,
              ignore_result=True)
-def sync_page(self: NavaiTask, kind: str, run_id: str, page: int) -> dict[str, Any]:
+def sync_page(self: NavaiTask, kind: str, run_id: str, page: int, booked: list[float] | None = None) -> dict[str, Any]:
+    """One page; `booked`: the request slot reserved for it when it last had to wait."""
     run = HemisRun(self.svc, run_id)
     if not run.page_wanted(page):
         return {"runId": run_id, "page": page, "skipped": True}
     try:
-        run.store(page, run.fetch(page))
+        run.store(page, run.fetch(page, Booking.from_message(booked)))
     except RateLimitWait as exc:  # never fails the page: it is fetched again later
         run.page_waits(page, exc)
     except HemisRejected as exc:
@@ -118,15 +118,3 @@ def sync_one(self: NavaiTask, kind: str, run_id: str) -> dict[str, Any]:
     log.info("[HEMIS] single %s sync (run %s): %s row(s), %s", kind[:-1], run_id, outcome.found, outcome.status)
     # The result backend keeps counts only: the errors (which name the id number) are in the run record.
     return {"runId": run_id, "status": outcome.status, "found": outcome.found, "errorCount": len(outcome.errors)}
-
-
-@shared_task(name=catalog.HEMIS_NIGHTLY_SYNC, base=NavaiTask, bind=True)
-def nightly_sync(self: NavaiTask) -> dict[str, Any]:
-    """Beat's entry: students, then (when that run ends) employees, through the locked path."""
-    try:
-        started = start_full_run(self.svc, STUDENTS, triggered_by="beat", then=EMPLOYEES)
-    except RunAlreadyRunning as exc:
-        log.warning("[HEMIS] nightly sync skipped: %s", exc)
-        return {"skipped": str(exc), "runId": exc.run_id}
-    log.info("[HEMIS] nightly sync started: run %s", started.run_id)
-    return {"runId": started.run_id, "taskId": started.task_id}

@@ -18,26 +18,31 @@ from sqlalchemy import Connection, Table, func, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from shared.hemis.names import STUDENTS
-from shared.models import Employee, Student
+from shared.hemis.names import DEPARTMENTS, EMPLOYEES, GROUPS, SEMESTERS, SPECIALTIES, STUDENTS
+from shared.models import Employee, HemisDepartment, HemisGroup, HemisSemester, HemisSpecialty, Student
 from workers.hemis.mapping import ALWAYS_WRITTEN
 from workers.hemis.pg_upsert import upsert_page
 
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+# Where each kind is stored, and the column a row is upserted on within its organization: a
+# student's enrolment, an employee's position row (`hemis_id` is the person, on as many rows as
+# HEMIS lists them), a lookup row's HEMIS id.
+_TABLES: dict[str, tuple[type[Any], str]] = {
+    STUDENTS: (Student, "enrolment_key"), EMPLOYEES: (Employee, "meta_id"),
+    DEPARTMENTS: (HemisDepartment, "hemis_id"), SPECIALTIES: (HemisSpecialty, "hemis_id"),
+    GROUPS: (HemisGroup, "hemis_id"), SEMESTERS: (HemisSemester, "hemis_id")}
 
 
-def model_for(kind: str) -> type[Student] | type[Employee]:
-    return Student if kind == STUDENTS else Employee
+def model_for(kind: str) -> type[Any]:
+    return _TABLES[kind][0]
 
 
 def conflict_key(kind: str) -> str:
-    """The unique column a row is upserted on: a student's enrolment, an employee's position row
-    (`hemis_id` is the person, on as many rows as HEMIS lists them)."""
-    return "enrolment_key" if kind == STUDENTS else "meta_id"
+    return _TABLES[kind][1]
 
 
-def upsert_rows(db: Session | Connection, kind: str, rows: Sequence[dict[str, Any]], *, run_id: str | None,
-                now: datetime) -> int:
+def upsert_rows(db: Session | Connection, kind: str, rows: Sequence[dict[str, Any]], *, organization_id: int,
+                run_id: str | None, now: datetime) -> int:
     """Insert or update `rows` in one statement, in the transaction of `db` (a session, or a bare
     connection: what a page task uses, without a session's bookkeeping); returns how many distinct
     records were written.
@@ -50,8 +55,8 @@ def upsert_rows(db: Session | Connection, kind: str, rows: Sequence[dict[str, An
     unique = _last_per_key(rows, key)  # one statement may not touch a row twice
     if not unique:
         return 0
-    values = [{**row, "is_active": True, "deactivated_by_run_id": None, "synced_at": now,
-               "last_seen_run_id": run_id, "created_at": now} for row in unique]
+    values = [{**row, "organization_id": organization_id, "is_active": True, "deactivated_by_run_id": None,
+               "synced_at": now, "last_seen_run_id": run_id, "created_at": now} for row in unique]
     dialect = connection.dialect.name
     if dialect == "postgresql":
         upsert_page(connection, model_for(kind).__table__, key, values, marks_run=run_id is not None)  # type: ignore[arg-type]
@@ -76,15 +81,18 @@ def _upsert_statement(kind: str, dialect: str, columns: tuple[str, ...], marks_r
     table: Table = model_for(kind).__table__  # type: ignore[assignment]
     statement = _INSERTS[dialect](table)
     excluded = statement.excluded
-    updates = {name: _merged(name, excluded, table) for name in columns if name not in (key, "created_at")}
+    updates = {name: _merged(name, excluded, table) for name in columns
+               if name not in (key, "organization_id", "created_at")}
     if not marks_run:
         updates.pop("last_seen_run_id")
-    return statement.on_conflict_do_update(index_elements=[key], set_=updates).returning(table.c[key])
+    return statement.on_conflict_do_update(index_elements=["organization_id", key],
+                                           set_=updates).returning(table.c[key])
 
 
-def mark_unseen_inactive(session: Session, kind: str, run_id: str, run_started_at: datetime) -> int:
-    """After a complete, consistent run: records the run did not see become inactive, row by row
-    (an enrolment, a position), so a person's other enrolments stay as they are.
+def mark_unseen_inactive(session: Session, kind: str, organization_id: int, run_id: str,
+                         run_started_at: datetime) -> int:
+    """After a complete, consistent run: the organization's records the run did not see become
+    inactive, row by row (an enrolment, a position), so a person's other enrolments stay as they are.
 
     A record written after the run started (a single-record sync while the run went on) was seen
     in HEMIS by that sync, so it stays active even though the run's pages did not include it.
@@ -92,7 +100,7 @@ def mark_unseen_inactive(session: Session, kind: str, run_id: str, run_started_a
     model = model_for(kind)
     result = session.execute(
         update(model)
-        .where(model.is_active.is_(True))
+        .where(model.organization_id == organization_id, model.is_active.is_(True))
         .where((model.last_seen_run_id.is_(None)) | (model.last_seen_run_id != run_id))
         .where(model.synced_at < run_started_at)
         .values(is_active=False, deactivated_by_run_id=run_id))

@@ -18,8 +18,14 @@ How requests are spent, atomically in Lua on the Redis clock:
   begun at its first 429.
 - the client's own cap (e.g. HEMIS_RATE_LIMIT) applies on top of all this (0 = no cap).
 
-A caller that would wait longer than `max_inline_wait_s` gets `RateLimitWait` instead of a slot,
-so a Celery task can re-queue itself with a countdown rather than sleep in a worker slot.
+A caller that would wait longer than `max_inline_wait_s` gets `RateLimitWait` instead of
+sleeping, so a Celery task can re-queue itself with a countdown rather than sleep in a worker slot.
+With `book_ahead_s`, a slot up to that far away is still reserved for the caller: `RateLimitWait`
+then carries the `Booking`, the task comes back at exactly its slot and spends it (`use_booking`)
+without asking again. Without a booking, every waiting task would come back at the same moment,
+one would win and the rest re-queue again (a herd per slot); with one, each waiting task runs
+once per request, and a server that paces one organization costs the other organizations' work
+nothing (issue 20: many HEMIS instances sharing the workers).
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ WHOLE_SECOND_GAP_S = 1.0  # after a burst, the next request must land in a later
 PAUSE_MARGIN_S = 0.25  # a 429's pause ends this much after the server's own reset
 MAX_PAUSE_S = 3600.0  # an absurd Retry-After is capped (the run deadline bounds the whole wait anyway)
 DEFAULT_MAX_INLINE_WAIT_S = 10.0  # longer waits re-queue the task instead of sleeping in a worker slot
+BOOKING_GRACE_S = 2.0  # a booking spent later than this after its slot is void: the caller asks again
 AIMD_FIRST_SPACING_S = 1.0  # no headers: after the first 429, one request per second...
 AIMD_MAX_SPACING_S = 120.0
 AIMD_STEP_PER_S = 0.05  # ...plus 0.05 request/s per answer let through; halved at every 429
@@ -170,27 +177,53 @@ def retry_after_s(headers: Mapping[str, str]) -> float | None:
     return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
 
 
-class RateLimitWait(Exception):
-    """Do not send now: try again in `wait_s` seconds. `throttled`: the server answered 429."""
+@dataclass(frozen=True)
+class Booking:
+    """A slot reserved for one caller: its ticket, and when it is due (epoch seconds, Redis's clock)."""
 
-    def __init__(self, wait_s: float, throttled: bool) -> None:
-        super().__init__(f"rate limit: wait {wait_s:.1f} s" + (" (HTTP 429)" if throttled else ""))
+    ticket: int
+    due_at_s: float
+
+    def as_message(self) -> list[float]:
+        """What a task message carries (numbers only)."""
+        return [self.ticket, self.due_at_s]
+
+    @classmethod
+    def from_message(cls, value: object) -> "Booking | None":
+        if isinstance(value, (list, tuple)) and len(value) == 2:
+            try:
+                return cls(int(value[0]), float(value[1]))
+            except (TypeError, ValueError):
+                return None
+        return None
+
+
+class RateLimitWait(Exception):
+    """Do not send now: try again in `wait_s` seconds. `throttled`: the server answered 429.
+    `booking`: the slot reserved for the caller at that time (spend it with `use_booking`)."""
+
+    def __init__(self, wait_s: float, throttled: bool, booking: Booking | None = None) -> None:
+        super().__init__(f"rate limit: wait {wait_s:.1f} s" + (" (HTTP 429)" if throttled else "")
+                         + (" (slot booked)" if booking else ""))
         self.wait_s = wait_s
         self.throttled = throttled
+        self.booking = booking
 
 
 class ServerBudget:
     """One caller's handle on the shared budget (one per task: it remembers its last ticket)."""
 
     def __init__(self, client: redis.Redis, name: str, client_rate_per_s: float, *,
-                 max_inline_wait_s: float = DEFAULT_MAX_INLINE_WAIT_S,
+                 max_inline_wait_s: float = DEFAULT_MAX_INLINE_WAIT_S, book_ahead_s: float = 0.0,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self._redis = client
         self.key = keys.server_budget(name)
         self.client_rate_per_s = client_rate_per_s
         self.max_inline_wait_s = max_inline_wait_s
+        self.book_ahead_s = book_ahead_s
         self._sleep = sleep
         self._ticket = 0
+        self._booking: Booking | None = None
 
     @property
     def client_spacing_us(self) -> int:
@@ -198,16 +231,27 @@ class ServerBudget:
             return 0
         return int(US_PER_S / self.client_rate_per_s * (1 + SPACING_MARGIN_RATIO))
 
+    def use_booking(self, booking: Booking | None) -> None:
+        """Spend `booking` (a slot reserved earlier) at the next `acquire`, instead of asking again."""
+        self._booking = booking
+
     def acquire(self) -> float:
         """Wait for the next slot of the deployment and return the seconds waited; raise
-        `RateLimitWait` when the slot is further away than `max_inline_wait_s`, or when a 429
-        paused everyone while this caller slept."""
+        `RateLimitWait` when the slot is further away than `max_inline_wait_s` (carrying the slot,
+        booked, when it is within `book_ahead_s`), or when a 429 paused everyone while this caller
+        slept."""
+        booked = self._spend_booking()
+        if booked is not None:
+            return booked
+        horizon_s = max(self.max_inline_wait_s, self.book_ahead_s)
         wait_us, ticket = run_script(self._redis, _ACQUIRE, (self.key,),
-                                     (self.client_spacing_us, int(self.max_inline_wait_s * US_PER_S), BUDGET_TTL_S,
+                                     (self.client_spacing_us, int(horizon_s * US_PER_S), BUDGET_TTL_S,
                                       int(WHOLE_SECOND_GAP_S * US_PER_S)))
         wait_s = int(wait_us) / US_PER_S
         if int(ticket) < 0:
             raise RateLimitWait(wait_s, throttled=False)
+        if wait_s > self.max_inline_wait_s:
+            raise RateLimitWait(wait_s, throttled=False, booking=Booking(int(ticket), self._now_s() + wait_s))
         self._ticket = int(ticket)
         if wait_s > 0:
             self._sleep(wait_s)
@@ -227,6 +271,27 @@ class ServerBudget:
             int(PAUSE_MARGIN_S * US_PER_S), int(MAX_PAUSE_S * US_PER_S), int(AIMD_FIRST_SPACING_S * US_PER_S),
             int(AIMD_MAX_SPACING_S * US_PER_S), AIMD_STEP_PER_S))
         return int(pause_us) / US_PER_S
+
+    def _spend_booking(self) -> float | None:
+        """The seconds waited for a booked slot (sleeping until it is due), or None when there is
+        no booking to spend: none given, already spent, or void (too late after its slot)."""
+        booking, self._booking = self._booking, None
+        if booking is None:
+            return None
+        early_s = booking.due_at_s - self._now_s()
+        if early_s < -BOOKING_GRACE_S or early_s > self.max_inline_wait_s:  # too late, or back far too early
+            return None
+        paused_s = self.pause_left_s()
+        if paused_s > 0:  # a 429 since the booking: the slot is void, everyone waits
+            raise RateLimitWait(paused_s, throttled=False)
+        if early_s > 0:  # a countdown ends a little before its slot
+            self._sleep(early_s)
+        self._ticket = booking.ticket
+        return max(0.0, early_s)
+
+    def _now_s(self) -> float:
+        now_s, now_us = self._redis.time()
+        return int(now_s) + int(now_us) / US_PER_S
 
     def pause_left_s(self) -> float:
         now_s, now_us = self._redis.time()

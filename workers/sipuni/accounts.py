@@ -1,16 +1,11 @@
-"""Which Sipuni account an organization syncs with, remembered briefly per worker process, and a
-client for it.
-
-A step-2 run asks for the same organization's account once per call, thousands of times a
-minute; a short-lived cache saves a database round trip on each of them. The secret stays in the
-worker's memory only: it never travels in task messages, which Flower displays. The rule itself
+"""Which Sipuni account an organization syncs with, remembered briefly per worker process
+(`workers.upstream.tenant_cache`), and a client for it. The rule itself
 (own account, or the deployment's only for a single-organization deployment) is
 `shared.sipuni_account.resolve_account`, which the API applies too.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -24,36 +19,25 @@ from shared.sipuni.account import AccountMissing, SipuniAccount, UnknownOrganiza
 from workers.ratelimit.slots import RateLimiter
 from workers.sipuni.client import SipuniClient
 from workers.upstream.http import RetryPolicy, UpstreamRejected, keep_alive_session
+from workers.upstream.tenant_cache import TENANT_CACHE_TTL_S, TenantCache
 
 __all__ = ["ACCOUNT_CACHE_TTL_S", "AccountCache", "AccountMissing", "SipuniAccount", "UnknownOrganization",
            "client_for"]
 
-ACCOUNT_CACHE_TTL_S = 30.0  # a changed account is picked up within this long
+ACCOUNT_CACHE_TTL_S = TENANT_CACHE_TTL_S  # a changed account is picked up within this long
 RATE_LIMIT_NAME = "sipuni"  # one request budget for the deployment's Sipuni traffic
 UPSTREAM_NAME = "sipuni"
 
 
-class AccountCache:
+class AccountCache(TenantCache[SipuniAccount]):
+    """The organization's account (`resolve_account`); `AccountMissing` when it may use none."""
+
     def __init__(self, ttl_s: float = ACCOUNT_CACHE_TTL_S, clock: Callable[[], float] = time.monotonic) -> None:
-        self._ttl_s = ttl_s
-        self._clock = clock
-        self._entries: dict[int, tuple[float, SipuniAccount]] = {}
-        self._lock = threading.Lock()
+        super().__init__(resolve_account, ttl_s, clock)
 
     def account(self, organization_id: int, settings: Settings,
                 open_session: Callable[[], AbstractContextManager[Session]]) -> SipuniAccount:
-        """The organization's account; `AccountMissing` when it may use none (never cached, so that
-        setting the account takes effect at once)."""
-        now = self._clock()
-        with self._lock:
-            cached = self._entries.get(organization_id)
-        if cached is not None and now - cached[0] < self._ttl_s:
-            return cached[1]
-        with open_session() as session:
-            account = resolve_account(session, organization_id, settings)
-        with self._lock:
-            self._entries[organization_id] = (now, account)
-        return account
+        return self.get(organization_id, settings, open_session)
 
 
 _ACCOUNTS = AccountCache()

@@ -19,32 +19,27 @@ still start.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from celery import shared_task
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shared import catalog
 from shared.models import Organization, RunStatus, SyncRun, utcnow
-from shared.schedules import cron_problem, next_due_utc, time_zone_problem
 from shared.sipuni.names import KIND_STEP2, format_sipuni_day
 from shared.sipuni.start import TRIGGERED_BY_SCHEDULE, ExportWindow, RunInProgress, start_chain
 from workers.base import NavaiTask
+from workers.due_schedules import DueSync, ScheduleColumns, usable_next_due
+from workers.due_schedules import claim_due as claim_organizations_due
+
+__all__ = ["claim_due", "scheduled_syncs", "sync_window", "usable_next_due"]
 
 log = logging.getLogger("navai.sipuni.schedule")
 
 SCHEDULED_EXPORT_LIMIT = 200_000  # unused by a windowed export; the chain's step 1 takes one
-
-
-@dataclass(frozen=True)
-class DueSync:
-    organization_id: int
-    time_zone: str
-    was_due_at: datetime | None  # None: the schedule was never seen, only its first due time is set
 
 
 @shared_task(name=catalog.SIPUNI_SCHEDULED_SYNCS, base=NavaiTask, bind=True)
@@ -82,47 +77,12 @@ def _start_due(task: NavaiTask, item: DueSync, now: datetime) -> dict[str, Any]:
             "step2RunId": chain.step2_run_id, "from": window.date_from, "to": window.date_to}
 
 
+CALL_SYNC_SCHEDULE = ScheduleColumns(Organization.sync_schedule, Organization.next_scheduled_sync_at)
+
+
 def claim_due(session: Session, now: datetime) -> list[DueSync]:
-    """The organizations whose schedule is due (or never seen), each claimed by moving its due
-    time on; an organization another tick claimed first is left out."""
-    candidates = session.execute(
-        select(Organization.id, Organization.sync_schedule, Organization.time_zone,
-               Organization.next_scheduled_sync_at)
-        .where(Organization.sync_schedule.is_not(None),
-               (Organization.next_scheduled_sync_at.is_(None)) | (Organization.next_scheduled_sync_at <= now))
-        .order_by(Organization.id)).all()
-    claimed = []
-    for organization_id, schedule, time_zone, due_at in candidates:
-        next_due = usable_next_due(organization_id, schedule, time_zone, now)
-        if next_due is None:
-            continue
-        won = session.execute(
-            update(Organization).where(Organization.id == organization_id,
-                                       _same_due(Organization.next_scheduled_sync_at, due_at))
-            .values(next_scheduled_sync_at=next_due)
-            .execution_options(synchronize_session=False)).rowcount
-        if won:
-            claimed.append(DueSync(organization_id, time_zone, due_at))
-    return claimed
-
-
-def usable_next_due(organization_id: int, schedule: str, time_zone: str, now: datetime) -> datetime | None:
-    """The stored schedule's next due time, or None (logged) when beat cannot use it: a cron or
-    zone that does not parse, or no due time within a year. Whatever the stored text makes the
-    cron library raise counts as unusable: it is this organization's data, not beat's fault."""
-    try:
-        problem = cron_problem(schedule, now) or time_zone_problem(time_zone)
-        if problem is None:
-            return next_due_utc(schedule, time_zone, now)
-    except (ValueError, TypeError, OverflowError) as exc:  # NeverDue and croniter's errors are ValueErrors
-        problem = str(exc) or type(exc).__name__
-    log.error("[SCHEDULE] organization %s: schedule %r in %r is unusable, skipped: %s", organization_id, schedule,
-              time_zone, problem)
-    return None
-
-
-def _same_due(column: Any, due_at: datetime | None) -> Any:
-    return column.is_(None) if due_at is None else column == due_at
+    """The organizations whose call-sync schedule is due, each claimed (`workers.due_schedules`)."""
+    return claim_organizations_due(session, now, CALL_SYNC_SCHEDULE)
 
 
 def sync_window(session: Session, organization_id: int, time_zone: str, now: datetime) -> ExportWindow:

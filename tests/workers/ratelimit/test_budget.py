@@ -129,3 +129,53 @@ def test_a_slot_too_far_away_is_not_booked(settings, redis_client):
     with pytest.raises(RateLimitWait):  # nothing was booked by the refusal: the wait did not grow
         handle.acquire()
     assert int(handle.snapshot()["seq"]) == 1
+
+
+def test_a_wait_past_the_inline_bound_books_its_own_slot_so_waiters_never_herd(settings, redis_client):
+    """Many tasks of one paced server waiting: each gets its own future slot (no two the same), and
+    spending a booking takes no new ticket; a booking after a 429 or long past its slot is void."""
+    def booking_handle() -> ServerBudget:
+        return ServerBudget(redis_client, "test", 0, max_inline_wait_s=0.5, book_ahead_s=600, sleep=lambda _s: None)
+
+    first = booking_handle()
+    first.acquire()
+    first.observe(200, headers(10, 0, 20))  # Yii2 L=10 per 20 s, spent: one request per 2 s from now
+    assert first.acquire() == 0.0  # the next slot is now; every later one is 2 s after the one before
+    waits = []
+    for _ in range(5):
+        with pytest.raises(RateLimitWait) as caught:
+            booking_handle().acquire()
+        waits.append(caught.value)
+    bookings = [wait.booking for wait in waits]
+    assert all(booking is not None for booking in bookings)
+    dues = [booking.due_at_s for booking in bookings]
+    spacing_s = int(first.snapshot()["spacing_us"]) / 1e6
+    assert all(later - earlier == pytest.approx(spacing_s, abs=0.05) for earlier, later in zip(dues, dues[1:]))
+    assert len({booking.ticket for booking in bookings}) == 5
+    # Spending a booking (as the task that comes back for it does) asks Redis for no new slot.
+    seq_before = int(first.snapshot()["seq"])
+    spender = booking_handle()
+    spender.use_booking(type(bookings[0])(bookings[0].ticket, spender._now_s()))
+    assert spender.acquire() == 0.0
+    assert int(first.snapshot()["seq"]) == seq_before
+    # Long past its slot, a booking is void: the caller asks again (and is booked anew).
+    late = booking_handle()
+    late.use_booking(type(bookings[0])(bookings[1].ticket, late._now_s() - 60))
+    with pytest.raises(RateLimitWait) as again:
+        late.acquire()
+    assert again.value.booking is not None and int(first.snapshot()["seq"]) == seq_before + 1
+    # A 429 since the booking: void too, and the caller waits out the pause.
+    first.observe(429, headers(10, 0, 20))
+    paused = booking_handle()
+    paused.use_booking(type(bookings[0])(bookings[2].ticket, paused._now_s()))
+    with pytest.raises(RateLimitWait) as pause:
+        paused.acquire()
+    assert pause.value.booking is None and pause.value.wait_s > 15
+
+
+def test_a_booking_travels_in_a_task_message_as_numbers():
+    from workers.ratelimit.budget import Booking
+
+    booking = Booking(7, 1234.5)
+    assert Booking.from_message(booking.as_message()) == booking
+    assert Booking.from_message(None) is None and Booking.from_message(["x", 1]) is None
