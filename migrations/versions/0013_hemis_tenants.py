@@ -178,7 +178,9 @@ def downgrade() -> None:
         batch_op.create_unique_constraint(batch_op.f('uq_students_enrolment_key'), ['enrolment_key'])
         batch_op.create_index(batch_op.f('ix_students_hemis_id'), ['hemis_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_students_student_id_number'), ['student_id_number'], unique=False)
-    with op.batch_alter_table('organizations') as batch_op:
+    # Plain ALTERs (SQLite >= 3.35 drops a column in place): copying `organizations` as batch mode
+    # would, SQLite refuses to drop a table other rows still point to.
+    with op.batch_alter_table('organizations', recreate='never') as batch_op:
         batch_op.drop_index(batch_op.f('ix_organizations_next_hemis_sync_at'))
         batch_op.drop_column('next_hemis_sync_at')
         batch_op.drop_column('hemis_sync_schedule')
