@@ -14,7 +14,7 @@ Celery's. A key family is a function of the ids it is about; nothing else spells
 | `task:owner:<task id>` | string | runs | who may see a task (`shared.runs.owners`) |
 | `inflight:*` | hashes, zset, sets | leases | leases of in-flight units (`shared.leases.store`) |
 | `hemis:run:<run id>:<part>` | mixed | workers.hemis | a HEMIS run's page ledger |
-| `hemis:single-sync-mutex` | lock | api.hemis | counting queued single-record syncs |
+| `hemis:single-sync-mutex:<org id>` | lock | api.hemis | counting an organization's queued single-record syncs |
 | `sipuni:step2:rows:<run id>` | hash | workers.sipuni | a step-2 run's staged CSV rows |
 | `budget:<name>` / `ratelimit:<name>` | hash / string | workers.ratelimit | shared request budgets (HEMIS: `budget:hemis:<host>`) |
 | `ai:queued:<call id>` | string | shared.ai | a call queued for AI processing |
@@ -94,7 +94,8 @@ def hemis_run_ledger(run_id: str) -> dict[str, str]:
     return {part: f"{PREFIX}hemis:run:{run_id}:{part}" for part in HEMIS_LEDGER_PARTS}
 
 
-HEMIS_SINGLE_SYNC_MUTEX = f"{PREFIX}hemis:single-sync-mutex"
+def hemis_single_sync_mutex(organization_id: int) -> str:
+    return f"{PREFIX}hemis:single-sync-mutex:{organization_id}"
 
 
 def staged_rows(run_id: str) -> str:

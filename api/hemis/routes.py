@@ -118,7 +118,7 @@ def _sync_one(kind: str, id_number: str, hemis_id: str | None) -> ResponseReturn
     svc = services()
     organization_id = organization_instance().organization_id
     run_id, task_id = new_run_id(), str(uuid.uuid4())
-    with session_scope(svc.session_factory) as session, single_sync_slot(svc.redis, session):
+    with session_scope(svc.session_factory) as session, single_sync_slot(svc.redis, session, organization_id):
         run = create_run(session, run_id, single_run_kind(kind), organization_id=organization_id,
                          triggered_by=f"user:{current_user_id()}", task_id=task_id)
         # What to look up stays in the run record: the task message carries ids only (Flower shows it).

@@ -95,8 +95,15 @@ def test_at_most_max_criteria_active_criteria(client, auth_headers, settings):
     assert client.post("/criteria", json={"name": "one too many"}, headers=headers).status_code == 201
 
 
-def test_at_most_ten_single_hemis_syncs_queued(client, auth_headers, worker, celery_app):
-    headers = auth_headers("ADMIN")
+def test_at_most_ten_single_hemis_syncs_queued_per_organization(client, auth_headers, make_user, worker, celery_app,
+                                                                 hemis_org, db, settings):
+    from shared.models import Organization
+
+    headers = auth_headers("ADMIN", user=make_user(organization=hemis_org))
+    other = Organization(name="Another university", hemis_url=settings.hemis_api_url,
+                         hemis_token=settings.hemis_bearer_token)
+    db.add(other)
+    db.commit()
     # No worker takes HEMIS tasks meanwhile, so the ten stay queued (a worker would finish them).
     with only_these_workers_on_hemis(celery_app, worker.name):
         for number in range(10):
@@ -104,9 +111,13 @@ def test_at_most_ten_single_hemis_syncs_queued(client, auth_headers, worker, cel
                                    headers=headers)
             assert response.status_code == 202
         refused = client.post("/api/hemis/sync/employee", json={"employee_id_number": "x"}, headers=headers)
+        # Another organization's queue is its own: the first one's ten do not refuse it.
+        elsewhere = client.post("/api/hemis/sync/employee", json={"employee_id_number": "x"},
+                                headers=auth_headers("ADMIN", user=make_user(organization=other)))
         purge_queue(celery_app, "hemis")
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
     assert refused.get_json()["errors"]["queued"] == 10
+    assert elsewhere.status_code == 202
 
 
 def test_calls_step2_queued_for_analysis_are_not_queued_again(settings, auth_headers, sipuni, sipuni_org,
