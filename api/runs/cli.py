@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 from flask.cli import AppGroup
@@ -45,22 +45,31 @@ def report_started(run_id: str, task_id: str, watch: bool) -> None:
 
 @runs_cli.command("list")
 @click.option("--kind", default=None, help="Only runs of this kind, e.g. hemis_students, sipuni_step2.")
+@click.option("--organization", "--organization-id", "organization_id", type=int, default=None,
+              help="Only this organization's runs (its HEMIS and Sipuni runs); all runs when left out.")
 @click.option("--limit", type=click.IntRange(1, MAX_RUNS_LISTED), default=DEFAULT_FINISHED_SHOWN,
               help="Finished runs to show.")
-def list_command(kind: str | None, limit: int) -> None:
+def list_command(kind: str | None, organization_id: int | None, limit: int) -> None:
     """Running runs, then the latest finished ones: id, kind, status, organization, records, duration."""
     svc = services()
     with session_scope(svc.session_factory) as session:
-        running, finished = list_runs(session, organization_id=None, include_global=True, kind=kind,
-                                      finished_limit=limit)
+        running, finished = list_runs(session, organization_id=organization_id, include_global=False,
+                                      kind=kind, finished_limit=limit)
         views = [run_view(run, svc.progress.get(run.id)) for run in running] + [run_view(run, None) for run in finished]
     for view in views:
-        numbers = view["progress"]
-        percent = f"{numbers['percent']:g}%" if numbers["percent"] is not None else "-"
-        duration = f"{view['duration'] / 1000:.1f}s" if view["duration"] is not None else "-"
-        click.echo(f"{view['runId']}\t{view['kind']}\t{view['status']}\torg={view['organizationId'] or '-'}"
-                   f"\t{percent}\trecords={numbers['records']}\tskipped={numbers['skipped']}"
-                   f"\tfailed={numbers['failed']}\t{duration}")
+        click.echo(list_line(view))
+
+
+def list_line(view: dict[str, Any]) -> str:
+    """One run, tab-separated: id, kind, status, `org=N` (`org=-`: a run of no organization), percent,
+    records, skipped, failed, duration."""
+    numbers = view["progress"]
+    percent = f"{numbers['percent']:g}%" if numbers["percent"] is not None else "-"
+    duration = f"{view['duration'] / 1000:.1f}s" if view["duration"] is not None else "-"
+    organization = view["organizationId"] if view["organizationId"] is not None else "-"
+    return (f"{view['runId']}\t{view['kind']}\t{view['status']}\torg={organization}"
+            f"\t{percent}\trecords={numbers['records']}\tskipped={numbers['skipped']}"
+            f"\tfailed={numbers['failed']}\t{duration}")
 
 
 @runs_cli.command("show")

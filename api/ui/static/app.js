@@ -41,9 +41,24 @@ function bar(progress) {
   return outer;
 }
 
-function label(run) {
-  const org = run.organizationId ? " · org " + run.organizationId : "";
-  return run.kind.replace("_", " ") + org;
+// A run's kind as a person reads it: "HEMIS departments", "Sipuni step 2", ...
+const KIND_NAMES = {
+  hemis_student: "HEMIS student (one record)",
+  hemis_employee: "HEMIS employee (one record)",
+  sipuni_step1: "Sipuni step 1",
+  sipuni_step2: "Sipuni step 2",
+};
+
+function kindName(kind) {
+  if (KIND_NAMES[kind]) return KIND_NAMES[kind];
+  if (kind.startsWith("hemis_")) return "HEMIS " + kind.slice("hemis_".length);
+  return kind.replaceAll("_", " ");
+}
+
+// Whose run it is: every HEMIS and Sipuni run belongs to an organization (a run of none is an
+// old deployment-wide HEMIS run, which only a SUPERADMIN sees).
+function organizationName(run) {
+  return run.organizationId ? "Organization " + run.organizationId : "No organization";
 }
 
 function runCard(run) {
@@ -51,8 +66,11 @@ function runCard(run) {
   const card = text("div", null, "run");
   card.dataset.runId = run.runId;
   card.dataset.status = run.status;
+  card.dataset.organizationId = run.organizationId ?? "";
   const head = text("div", null, "run-head");
-  head.append(text("span", label(run), "run-kind"), text("span", run.status, "status status-" + run.status));
+  const name = text("span", null, "run-name");
+  name.append(text("span", kindName(run.kind), "run-kind"), text("span", organizationName(run), "run-org"));
+  head.append(name, text("span", run.status, "status status-" + run.status));
   if (isAdmin() && run.status === "running") head.append(cancelButton(run.runId));
   card.append(head, bar(p));
   const facts = text("div", null, "facts");
@@ -83,8 +101,10 @@ function cancelButton(runId) {
 // POST /runs/<runId>/cancel: the run ends `cancelled` at once, its lock freed.
 async function cancelRun(runId) {
   if (!window.confirm("Cancel run " + runId + "? What is in flight finishes; nothing new starts.")) return;
-  const { status, body } = await api("/runs/" + encodeURIComponent(runId) + "/cancel", "POST");
   const out = $("action-message");
+  out.className = "";
+  out.textContent = "Cancelling run " + runId + "…";
+  const { status, body } = await api("/runs/" + encodeURIComponent(runId) + "/cancel", "POST");
   out.className = status === 200 ? "accepted" : "refused";
   out.textContent = status === 200 ? "Cancelled run " + runId : status + ": " + (body.message || "refused");
   refresh();
@@ -102,14 +122,15 @@ function finishedTable(runs) {
     const row = table.insertRow();
     row.dataset.runId = run.runId;
     row.dataset.status = run.status;
-    const link = text("a", label(run));
+    row.dataset.organizationId = run.organizationId ?? "";
+    const link = text("a", kindName(run.kind));
     link.href = "#" + run.runId;
     link.title = "Show /runs/" + run.runId;
     link.addEventListener("click", (event) => { event.preventDefault(); showRecord(run.runId); });
     const p = run.progress;
     const totals = p.records + (p.recordsTotal ? " / " + p.recordsTotal : "") +
       (p.skipped ? " · skipped " + p.skipped : "") + (p.failed ? " · failed " + p.failed : "");
-    row.insertCell().append(link);
+    row.insertCell().append(link, text("span", organizationName(run), "run-org"));
     row.insertCell().append(text("span", run.status, "status-" + run.status));
     row.insertCell().append(bar(p));
     row.insertCell().textContent = duration(run.duration === null ? null : run.duration / 1000);
@@ -166,15 +187,52 @@ function ddmmyyyy(isoDay) {
   return d + "." + m + "." + y;
 }
 
+// A SUPERADMIN belongs to no organization: the HEMIS and Sipuni calls name the one to act for.
+function actingFor(params) {
+  const id = $("organization-id").value;
+  if (user().role === "SUPERADMIN" && id) params.set("organizationId", id);
+  return params;
+}
+
+function queryOf(params) {
+  const query = params.toString();
+  return query ? "?" + query : "";
+}
+
 function sipuniQuery(withLimit) {
   const params = new URLSearchParams();
   const from = ddmmyyyy($("date-from").value), to = ddmmyyyy($("date-to").value);
   if (from) params.set("from", from);
   if (to) params.set("to", to);
   if (withLimit && $("limit").value) params.set("limit", $("limit").value);
-  if (user().role === "SUPERADMIN" && $("organization-id").value) params.set("organizationId", $("organization-id").value);
-  const query = params.toString();
-  return query ? "?" + query : "";
+  return queryOf(actingFor(params));
+}
+
+function hemisQuery() { return queryOf(actingFor(new URLSearchParams())); }
+
+// GET /api/hemis/check: one request to the organization's HEMIS. The answer never holds the token.
+async function checkHemis() {
+  const out = $("hemis-check");
+  out.className = "small";
+  out.textContent = "Checking HEMIS…";
+  const { status, body } = await api("/api/hemis/check" + hemisQuery());
+  out.dataset.reason = status === 200 ? body.reason : "";
+  out.className = "small " + (status === 200 && body.success ? "accepted" : "refused");
+  out.textContent = status === 200 ? checkLine(body) : status + ": " + (body.message || "refused");
+}
+
+// "ok · 230 students · rate limit 10 (9 left, resets in 60 s) · HEMIS (host) accepted the token: …"
+function checkLine(body) {
+  const parts = [body.reason];
+  if (body.studentCount !== null && body.studentCount !== undefined) parts.push(body.studentCount + " students");
+  const limit = body.rateLimit;
+  if (limit && limit.limit !== null) {
+    parts.push("rate limit " + limit.limit + " (" + limit.remaining + " left, resets in " + limit.reset + " s)");
+  } else {
+    parts.push("no rate-limit headers");
+  }
+  parts.push(body.message);
+  return parts.join(" · ");
 }
 
 async function start(path) {
@@ -201,8 +259,10 @@ function showApp(u) {
   timer = setInterval(refresh, REFRESH_MS);
 }
 
-$("start-hemis-students").addEventListener("click", () => start("/api/hemis/sync/students"));
-$("start-hemis-employees").addEventListener("click", () => start("/api/hemis/sync/employees"));
+document.querySelectorAll("[data-hemis-kind]").forEach((button) => {
+  button.addEventListener("click", () => start("/api/hemis/sync/" + button.dataset.hemisKind + hemisQuery()));
+});
+$("check-hemis").addEventListener("click", checkHemis);
 $("start-step1").addEventListener("click", () => start("/sipuni/step1-fetch-csv" + sipuniQuery(true)));
 $("start-step2").addEventListener("click", () => start("/sipuni/step2-process-recordings" + sipuniQuery(false)));
 startSession(showApp, () => clearInterval(timer));
