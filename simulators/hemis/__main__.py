@@ -1,14 +1,20 @@
-"""`python -m simulators.hemis --port P --token T --students N --employees M --seed S [--duplicate-persons D]`"""
+"""`python -m simulators.hemis --port P --token T --students N --employees M --seed S [--duplicate-persons D]`
+
+The options set up the root instance; more instances, each under `/i/<name>`, are created over the
+control API (`POST /_control/instances`, `SimulatorControl.create_instance`): see `server.py`.
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
 
+from simulators.hemis.page_cache import DEFAULT_BUDGET_BYTES
 from simulators.hemis.ratelimit import limiter_from
 from simulators.hemis.server import make_server
 
 DEFAULT_PORT = 8790
+MIB = 1024 * 1024
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -26,13 +32,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rate-limit", type=int, default=0, help="Yii2 rate limit: requests per window (0 = none)")
     parser.add_argument("--rate-window-s", type=int, default=60, help="the rate limit's window in seconds")
     parser.add_argument("--no-rate-headers", action="store_true", help="the limiter sends no X-Rate-Limit-* headers")
+    parser.add_argument("--page-cache-mb", type=int, default=DEFAULT_BUDGET_BYTES // MIB,
+                        help="memory for serialized list pages, shared by every instance (0 = no cache)")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
     if not args.token:
         parser.error("--token (or HEMIS_SIMULATOR_TOKEN) is required")
     try:
         server = make_server(args.host, args.port, args.token, args.students, args.employees, args.seed,
-                             args.verbose, duplicate_persons=args.duplicate_persons)
+                             args.verbose, duplicate_persons=args.duplicate_persons,
+                             page_cache_bytes=args.page_cache_mb * MIB)
     except ValueError as exc:
         parser.error(str(exc))
     server.state.latency_s = args.latency_ms / 1000

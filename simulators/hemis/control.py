@@ -11,7 +11,8 @@ from typing import Any
 
 import requests
 
-from simulators.hemis.server import max_requests_in_any_window  # noqa: F401 (re-exported for tests, bench)
+from simulators.hemis.instances import PREFIX
+from simulators.hemis.state import max_requests_in_any_window  # noqa: F401 (re-exported for tests, bench)
 
 CONTROL_TIMEOUT_S = 30.0
 START_TIMEOUT_S = 20.0
@@ -20,6 +21,10 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 @dataclass
 class SimulatorControl:
+    """The control API of one instance: the root one at `http://host:port`, a named one at
+    `http://host:port/i/<name>` (`instance`); `base_url` is also what the instance's clients use
+    as their HEMIS URL."""
+
     base_url: str
 
     def _call(self, method: str, route: str, payload: dict[str, Any] | None = None) -> Any:
@@ -60,6 +65,30 @@ class SimulatorControl:
     def clear_stats(self) -> None:
         self._call("DELETE", "stats")
 
+    # --- instances (on the root's control API) ----------------------------------------------------
+    def create_instance(self, name: str, *, token: str | None, students: int = 0, employees: int = 0,
+                        seed: int = 1, duplicate_persons: int = 0, rate_limit: dict[str, Any] | None = None,
+                        latency_ms: float = 0.0) -> SimulatorControl:
+        """A new instance named `name` (replacing one of that name), with its own data, token (None:
+        every token refused) and Yii2 limiter (`{"limit", "window_s", "headers"}`); its control."""
+        self._call("POST", "instances", {"name": name, "token": token, "students": students, "employees": employees,
+                                         "seed": seed, "duplicatePersons": duplicate_persons,
+                                         "rate_limit": rate_limit, "latency_ms": latency_ms})
+        return self.instance(name)
+
+    def instance(self, name: str) -> SimulatorControl:
+        """The control API (and HEMIS URL) of the instance named `name`."""
+        return SimulatorControl(f"{self.base_url.rstrip('/')}{PREFIX}{name}")
+
+    def instances(self) -> list[dict[str, Any]]:
+        return list(self._call("GET", "instances")["instances"])
+
+    def delete_instance(self, name: str) -> None:
+        self._call("DELETE", f"instances/{name}")
+
+    def delete_instances(self) -> None:
+        self._call("DELETE", "instances")
+
     def wait_until_up(self, timeout_s: float = START_TIMEOUT_S) -> None:
         deadline = time.monotonic() + timeout_s
         while True:
@@ -73,10 +102,14 @@ class SimulatorControl:
 
 
 def start_simulator_process(port: int, token: str, *, students: int, employees: int, seed: int = 1,
-                            duplicate_persons: int = 0, **popen: Any) -> subprocess.Popen[bytes]:
-    """`python -m simulators.hemis` as a child process (in its own session, so it can be stopped as a group)."""
+                            duplicate_persons: int = 0, page_cache_mb: int | None = None,
+                            **popen: Any) -> subprocess.Popen[bytes]:
+    """`python -m simulators.hemis` as a child process (in its own session, so it can be stopped as a
+    group); its root instance has the data given, more are added with `create_instance`."""
     command = [sys.executable, "-m", "simulators.hemis", "--port", str(port), "--students", str(students),
                "--employees", str(employees), "--seed", str(seed), "--duplicate-persons", str(duplicate_persons)]
+    if page_cache_mb is not None:
+        command += ["--page-cache-mb", str(page_cache_mb)]
     env = {**popen.pop("env", {}), "HEMIS_SIMULATOR_TOKEN": token}
     import os
 

@@ -4,7 +4,8 @@ Every field of the reference sample is present, with Uzbek names (U+2018 apostro
 objects, Unix-second timestamps (negative before 1970), and the quirks of real data: some classifier
 codes as ints, some ids as strings, unverified students without `student_id_number`, `phone: null`,
 `avg_gpa: 0`, employees with several rows (positions) per person, and (on request) students with
-a second enrolment, listed twice.
+a second enrolment, listed twice. Where a student studies and an employee works (faculty, kafedra,
+specialty, group, semester) comes from the lookup lists of `lookups.py`, so every id is listed there.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ from __future__ import annotations
 import hashlib
 import random
 from typing import Any
+
+from simulators.hemis import lookups
+from simulators.hemis.lookups import BACHELOR_PROGRAMS, PROGRAMS, Cohort
 
 UNIVERSITY = {"code": "326", "name": "Navoiy davlat konchilik va texnologiyalar universiteti"}
 BASE_HOST = "https://hemis.example.uz"
@@ -22,18 +26,11 @@ FEMALE_FIRST = ["Malika", "Dilnoza", "Nilufar", "Madina", "Gulnora", "Shahnoza",
 SURNAMES = ["Karimov", "Rahimov", "Toshmatov", "Yusupov", "Aliyev", "Ergashev", "Qodirov", "Sobirov", "Xolmatov",
             "Nazarov", "Mirzayev", "Rustamov", "Jo‘rayev", "Saidov", "G‘aniyev"]
 FATHERS = ["Akmal", "Baxtiyor", "Rustam", "Shavkat", "Anvar", "Olim", "Sherali", "Farhod", "Ilhom", "Zafar"]
-FACULTIES = [(11, "Energetika fakulteti"), (12, "Kon-metallurgiya fakulteti"), (13, "Kimyo-texnologiya fakulteti"),
-             (14, "Iqtisodiyot fakulteti"), (15, "Axborot texnologiyalari fakulteti")]
-CHAIRS = [(211, "Oliy matematika kafedrasi"), (212, "Fizika kafedrasi"), (213, "Informatika kafedrasi"),
-          (214, "Kimyo kafedrasi"), (215, "Iqtisodiyot kafedrasi"), (216, "Xorijiy tillar kafedrasi")]
-SPECIALTIES = [(101, "60610100", "Kompyuter injiniringi"), (102, "60711400", "Elektr energetikasi"),
-               (103, "60720100", "Kimyoviy texnologiya"), (104, "60410100", "Iqtisodiyot"),
-               (105, "60720700", "Metallurgiya")]
 PROVINCES = [("1712", "Navoiy viloyati"), ("1706", "Buxoro viloyati"), ("1718", "Samarqand viloyati"),
              ("1726", "Toshkent shahri")]
 STATUSES = [("11", "O‘qimoqda")] * 17 + [("12", "Chetlashgan"), ("13", "Akademik ta’tilda"), ("14", "Bitirgan")]
 EDU_FORMS = [("11", "Kunduzgi")] * 4 + [("12", "Kechki"), ("13", "Sirtqi")]
-EDU_TYPES = [("11", "Bakalavr")] * 5 + [("12", "Magistr")]
+EDU_TYPES = {"11": ("11", "Bakalavr"), "12": ("12", "Magistr")}
 PAYMENT = [("11", "Davlat granti"), ("12", "To‘lov-shartnoma"), ("12", "To‘lov-shartnoma")]
 POSITIONS = [("12", "Assistent"), ("13", "Katta o‘qituvchi"), ("14", "Dotsent"), ("15", "Professor"),
              ("16", "Kafedra mudiri"), ("34", "Tyutor")]
@@ -74,11 +71,23 @@ def _names(rng: random.Random) -> tuple[dict[str, Any], str, str, str]:
     return gender, first, surname, father
 
 
-def _department(rng: random.Random, pool: list[tuple[int, str]], structure: tuple[str, str]) -> dict[str, Any]:
-    dep_id, name = rng.choice(pool)
-    return {"id": dep_id, "name": name, "code": f"326-{dep_id}", "parent": None if structure[0] == "11" else 11,
-            "active": True, "structureType": {"code": structure[0], "name": structure[1]},
-            "localityType": {"code": "11", "name": "Mahalliy"}}
+def _employee_department(rng: random.Random) -> dict[str, Any]:
+    """A kafedra, as department-list lists it (its `parent` the faculty)."""
+    return lookups.department_ref(rng.choice(lookups.ACTIVE_CHAIRS).id)
+
+
+def _studies(cohort: Cohort, codes_as_int: bool) -> dict[str, Any]:
+    """Where an enrolment studies, as the lookup lists list it: the faculty running its programme,
+    the programme, its group, its course and its current semester (the spring one of 2024-2025)."""
+    return {"department": lookups.department_ref(cohort.program.faculty),
+            "specialty": lookups.specialty_ref(cohort.program),
+            "group": lookups.group_ref(cohort),
+            "level": _classifier((str(10 + cohort.level), f"{cohort.level}-kurs"), codes_as_int),
+            "semester": lookups.semester_ref(cohort, 2 * cohort.level)}
+
+
+def _tutor_group(cohort: Cohort) -> dict[str, Any]:
+    return {"id": cohort.group_id, "name": cohort.group_name}
 
 
 def student_id_number(index: int) -> str | None:
@@ -98,8 +107,7 @@ def student(seed: int, index: int, version: int = 0) -> dict[str, Any]:
     birth = (rng.randint(-3_000, -100) if older else rng.randint(10_950, 13_500)) * DAY_S
     year = rng.choice([2021, 2022, 2023, 2024])
     level = min(4, 2025 - year)
-    specialty_id, specialty_code, specialty_name = rng.choice(SPECIALTIES)
-    group_id = 3_000 + specialty_id * 10 + level
+    cohort = Cohort(rng.choice(BACHELOR_PROGRAMS), level)
     created = BASE_TIME + rng.randint(0, 300) * DAY_S
     province = rng.choice(PROVINCES)
     status = rng.choice(STATUSES)
@@ -131,22 +139,15 @@ def student(seed: int, index: int, version: int = 0) -> dict[str, Any]:
         "currentDistrict": None,
         "currentTerrain": None,
         "studentStatus": _classifier(status, codes_as_int),
-        "_curriculum": 400 + specialty_id,
+        "_curriculum": cohort.curriculum,
         "educationForm": _classifier(rng.choice(EDU_FORMS), codes_as_int),
-        "educationType": _classifier(rng.choice(EDU_TYPES), codes_as_int),
+        "educationType": _classifier(EDU_TYPES[cohort.program.education_type], codes_as_int),
         "paymentForm": _classifier(rng.choice(PAYMENT), codes_as_int),
         "studentType": {"code": "11", "name": "Oddiy"},
         "socialCategory": {"code": "10", "name": "Boshqa"},
         "accommodation": {"code": "11", "name": "O‘z uyida"},
         "povertyLevel": {"code": "10", "name": "Mavjud emas"},
-        "department": _department(rng, FACULTIES, ("11", "Fakultet")),
-        # One source saw a hex string as specialty.id: ids are int | str.
-        "specialty": {"id": _hex8(rng) if index % 11 == 4 else specialty_id, "code": specialty_code,
-                      "name": specialty_name},
-        "group": {"id": group_id, "name": f"{specialty_code[-3:]}-{year % 100}",
-                  "educationLang": {"code": "11", "name": "O‘zbek"}},
-        "level": _classifier((str(10 + level), f"{level}-kurs"), codes_as_int),
-        "semester": {"id": 700 + level * 2, "code": str(10 + level * 2), "name": f"{level * 2}-semestr"},
+        **_studies(cohort, codes_as_int),
         "educationYear": {"code": "2024", "name": "2024-2025", "current": True},
         "year_of_enter": year,
         "roommate_count": rng.choice([None, 0, 2, 3]),
@@ -171,23 +172,17 @@ def second_enrolment(seed: int, person: int, index: int, version: int = 0) -> di
     item = student(seed, person)
     rng = _rng(seed, "enrolment", index)
     as_int = person % 7 == 3
-    specialty_id, specialty_code, specialty_name = rng.choice(SPECIALTIES)
-    level = rng.choice([1, 2])
-    year = 2025 - level
+    bachelor = rng.choice(BACHELOR_PROGRAMS)
+    cohort = Cohort(PROGRAMS[bachelor.key + 100], rng.choice([1, 2]))
     item.update({
         "meta_id": STUDENT_META_BASE + index,
         "studentStatus": _classifier(("11", "O‘qimoqda"), as_int),
-        "_curriculum": 500 + specialty_id,
+        "_curriculum": cohort.curriculum,
         "educationForm": _classifier(EDU_FORMS[0], as_int),
-        "educationType": _classifier(("12", "Magistr"), as_int),
+        "educationType": _classifier(EDU_TYPES[cohort.program.education_type], as_int),
         "paymentForm": _classifier(rng.choice(PAYMENT), as_int),
-        "specialty": {"id": specialty_id + 100, "code": "7" + specialty_code[1:],
-                      "name": f"{specialty_name} (magistratura)"},
-        "group": {"id": 5_000 + specialty_id * 10 + level, "name": f"M{specialty_code[-3:]}-{year % 100}",
-                  "educationLang": {"code": "11", "name": "O‘zbek"}},
-        "level": _classifier((str(10 + level), f"{level}-kurs"), as_int),
-        "semester": {"id": 700 + level * 2, "code": str(10 + level * 2), "name": f"{level * 2}-semestr"},
-        "year_of_enter": year,
+        **_studies(cohort, as_int),
+        "year_of_enter": cohort.intake,
         "is_graduate": False,
         "hash": hashlib.sha256(f"{seed}:{index}:enrolment".encode()).hexdigest(),
     })
@@ -239,10 +234,10 @@ def employee(seed: int, row: int, version: int = 0) -> dict[str, Any]:
         "image": f"{BASE_HOST}/static/crop/{_hex8(rng)}.jpg",
         "image_full": f"{BASE_HOST}/static/pi/{_hex8(rng)}.jpg",
         "year_of_enter": rng.randint(1995, 2024),
-        "specialty": rng.choice(SPECIALTIES)[2],
+        "specialty": rng.choice(BACHELOR_PROGRAMS).name,
         "academicDegree": _classifier(rng.choice(DEGREES), codes_as_int),
         "academicRank": _classifier(rng.choice(RANKS), codes_as_int),
-        "department": _department(pos_rng, CHAIRS, ("12", "Kafedra")),
+        "department": _employee_department(pos_rng),
         "employmentForm": _classifier(EMPLOYMENT[0] if position == 0 else pos_rng.choice(EMPLOYMENT[1:]),
                                       codes_as_int),
         "employmentStaff": {"code": "10" if position == 0 else "13", "name": "1.00" if position == 0 else "0.50"},
@@ -253,7 +248,7 @@ def employee(seed: int, row: int, version: int = 0) -> dict[str, Any]:
         "decree_number": f"{pos_rng.randint(1, 999)}-B",
         "contract_date": created,
         "decree_date": created + DAY_S,
-        "tutorGroups": ([{"id": 3_000 + pos_rng.randint(1_010, 1_054), "name": f"GR-{pos_rng.randint(1, 99)}"}]
+        "tutorGroups": ([_tutor_group(pos_rng.choice(lookups.STUDENT_GROUPS))]
                         if staff_position[0] == "34" else []),
         "active": True,
         "hash": hashlib.sha256(f"{seed}:e:{row}".encode()).hexdigest(),

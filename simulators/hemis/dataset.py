@@ -11,6 +11,7 @@ totalCount says (list items, i.e. enrolments) and the list holds `count - N` per
 from __future__ import annotations
 
 import bisect
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,17 @@ from typing import Any
 from simulators.hemis import data
 
 MAX_NAME_SCAN = 100_000
+_UIDS = itertools.count(1)
+
+
+def paginate(total: int, page: int, limit: int) -> tuple[int, int, dict[str, int]]:
+    """Yii2's pagination of `total` items: 1-based, the page clamped to [1, pageCount] (past the end:
+    the last page again); (start, stop, the envelope's `pagination`)."""
+    page_count = -(-total // limit) if total else 0
+    page = max(1, min(page, page_count or 1))
+    start = (page - 1) * limit
+    return start, min(start + limit, total), {"totalCount": total, "pageSize": limit, "pageCount": page_count,
+                                               "page": page}
 
 
 @dataclass
@@ -29,6 +41,10 @@ class Dataset:
     removed: list[int] = field(default_factory=list)  # sorted
     versions: dict[int, int] = field(default_factory=dict)
     duplicate_persons: int = 0  # students only: persons with a second enrolment (see above)
+    # What a cached page is keyed on: this list (`uid`) as it is now (`version`, bumped by every change).
+    uid: int = field(default_factory=lambda: next(_UIDS))
+    version: int = 0
+    _by_status: tuple[int, dict[str, list[int]]] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.duplicate_persons and (self.kind != "students" or not 0 < self.duplicate_persons <= self.count // 2):
@@ -76,15 +92,26 @@ class Dataset:
 
     def page(self, page: int, limit: int) -> tuple[list[dict[str, Any]], dict[str, int]]:
         """Yii2 semantics: 1-based, page clamped to [1, pageCount] (past the end: the last page again)."""
-        total = self.size()
-        page_count = -(-total // limit) if total else 0
-        page = max(1, min(page, page_count or 1))
-        start = (page - 1) * limit
-        items = [self.item(self.index_at(pos)) for pos in range(start, min(start + limit, total))]
-        return items, {"totalCount": total, "pageSize": limit, "pageCount": page_count, "page": page}
+        start, stop, pagination = paginate(self.size(), page, limit)
+        return self.items_at(start, stop), pagination
+
+    def items_at(self, start: int, stop: int) -> list[dict[str, Any]]:
+        """The items at list positions [start, stop)."""
+        return [self.item(self.index_at(pos)) for pos in range(start, stop)]
 
     def all_items(self) -> list[dict[str, Any]]:
-        return [self.item(self.index_at(pos)) for pos in range(self.size())]
+        return self.items_at(0, self.size())
+
+    def indexes_with_status(self, code: str) -> list[int]:
+        """The generator indexes, in list order, of the students whose `studentStatus` is `code`:
+        worked out once per version of the list (generating every item), not once per page."""
+        if self._by_status is None or self._by_status[0] != self.version:
+            groups: dict[str, list[int]] = {}
+            for pos in range(self.size()):
+                index = self.index_at(pos)
+                groups.setdefault(str(self.item(index)["studentStatus"]["code"]), []).append(index)
+            self._by_status = (self.version, groups)
+        return self._by_status[1].get(code, [])
 
     def search(self, text: str) -> list[dict[str, Any]]:
         """What `search=` finds: an id number exactly (all rows of an employee), else a name part."""
@@ -111,10 +138,13 @@ class Dataset:
     # --- changes during a run ------------------------------------------------------------------
     def prepend(self, how_many: int) -> None:
         self.prepended += how_many
+        self.version += 1
 
     def remove(self, indexes: list[int]) -> None:
         self.removed = sorted(set(self.removed) | {i for i in indexes if 0 <= i < self.count})
+        self.version += 1
 
     def edit(self, indexes: list[int], version: int) -> None:
         for index in indexes:
             self.versions[index] = version
+        self.version += 1
