@@ -3,7 +3,8 @@ and runs its own; the lookup lists as tables
 
 - `organizations` gains `hemis_url`, `hemis_token`, `hemis_sync_schedule`, `next_hemis_sync_at`.
 - `students` and `employees` gain `organization_id`; their HEMIS keys are unique within the
-  organization (`(organization_id, enrolment_key)`, `(organization_id, meta_id)`).
+  organization (`(organization_id, enrolment_key)`, `(organization_id, meta_id)`). Students gain
+  `semester_id` (their semester in `hemis_semesters`; its code repeats across curricula).
 - New `hemis_departments`, `hemis_specialties`, `hemis_groups`, `hemis_semesters`, each unique on
   `(organization_id, hemis_id)`.
 
@@ -97,6 +98,7 @@ def _add_organization(table: str, holder: int | None) -> None:
 def _scope_students(holder: int | None) -> None:
     _add_organization('students', holder)
     with op.batch_alter_table('students') as batch_op:
+        batch_op.add_column(sa.Column('semester_id', sa.String(length=ID_LENGTH), nullable=True))
         batch_op.drop_constraint(batch_op.f('uq_students_enrolment_key'), type_='unique')
         batch_op.create_unique_constraint(batch_op.f('uq_students_organization_id_enrolment_key'),
                                           ['organization_id', 'enrolment_key'])
@@ -175,6 +177,7 @@ def downgrade() -> None:
         batch_op.drop_constraint(batch_op.f('uq_students_organization_id_enrolment_key'), type_='unique')
         batch_op.drop_constraint(batch_op.f('fk_students_organization_id_organizations'), type_='foreignkey')
         batch_op.drop_column('organization_id')
+        batch_op.drop_column('semester_id')
         batch_op.create_unique_constraint(batch_op.f('uq_students_enrolment_key'), ['enrolment_key'])
         batch_op.create_index(batch_op.f('ix_students_hemis_id'), ['hemis_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_students_student_id_number'), ['student_id_number'], unique=False)

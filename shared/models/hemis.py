@@ -103,6 +103,8 @@ class Student(HemisRecordMixin, Base):
     payment_form_name: Mapped[str | None] = _name()
     level_code: Mapped[str | None] = _code()
     level_name: Mapped[str | None] = _name()
+    # The semester's id links to `hemis_semesters` (its code, "12", repeats across curricula).
+    semester_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
     semester_code: Mapped[str | None] = _code()
     semester_name: Mapped[str | None] = _name()
     education_year_code: Mapped[str | None] = _code()

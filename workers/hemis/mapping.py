@@ -145,6 +145,7 @@ def student_row(item: dict[str, Any]) -> dict[str, Any]:
         "payment_form_name": name_of(item.get("paymentForm")),
         "level_code": code_of(item.get("level")),
         "level_name": name_of(item.get("level")),
+        "semester_id": _ref_id(item.get("semester")),
         "semester_code": code_of(item.get("semester")),
         "semester_name": name_of(item.get("semester")),
         "education_year_code": code_of(item.get("educationYear")),
@@ -181,6 +182,11 @@ def employee_row(item: dict[str, Any]) -> dict[str, Any]:
         "tutor_groups": groups if isinstance(groups, list) else [],
         **_person(item),
     }
+
+
+def _ref_id(value: Any) -> str | None:
+    """The `id` of a nested object (a semester the student is in), as text."""
+    return id_text(value.get("id")) if isinstance(value, dict) else None
 
 
 def record_key(kind: str, item: dict[str, Any]) -> str | None:

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from shared.models import HemisDepartment, HemisGroup, Organization, Student, SyncRun, utcnow
+from shared.models import HemisDepartment, HemisGroup, HemisSemester, Organization, Student, SyncRun, utcnow
 from tests.support.hemis import wait_for_run
 
 TASK_WAIT_S = 30
@@ -56,11 +56,14 @@ def test_each_organization_syncs_on_its_own_schedule_or_the_deployments(hemis, w
         departments = set(db.scalars(select(HemisDepartment.hemis_id)
                                      .where(HemisDepartment.organization_id == organization.id)))
         groups = set(db.scalars(select(HemisGroup.hemis_id).where(HemisGroup.organization_id == organization.id)))
-        students = db.execute(select(Student.department_id, Student.group_id)
+        semesters = set(db.scalars(select(HemisSemester.hemis_id)
+                                   .where(HemisSemester.organization_id == organization.id)))
+        students = db.execute(select(Student.department_id, Student.group_id, Student.semester_id)
                               .where(Student.organization_id == organization.id)).all()
-        assert len(students) == 40 and departments and groups
-        assert {department for department, _ in students} <= departments
-        assert {group for _, group in students} <= groups
+        assert len(students) == 40 and departments and groups and semesters
+        assert {student.department_id for student in students} <= departments
+        assert {student.group_id for student in students} <= groups
+        assert {student.semester_id for student in students} <= semesters
 
 
 def _wait_for_chain(factory, organization_id: int, length: int) -> list[SyncRun]:
