@@ -28,7 +28,6 @@ from workers.upstream.http import (
     keep_alive_session,
     request_with_retries,
 )
-from workers.upstream.tenant_cache import TenantCache
 
 UPSTREAM_NAME = "hemis"
 RETRIED_HERE = RETRY_STATUSES - {RATE_LIMITED}
@@ -47,7 +46,6 @@ _LIST_PATHS = {STUDENTS: "student-list", EMPLOYEES: "employee-list", **lookups.L
 # `type`; the lookup lists' own parameters are `lookups.LIST_PARAMS`.
 _LIST_PARAMS: dict[str, dict[str, str]] = {STUDENTS: {"_student_status": "-1"}, EMPLOYEES: {"type": "all"},
                                            **lookups.LIST_PARAMS}
-_INSTANCES: TenantCache[HemisInstance] = TenantCache(resolve_instance)
 
 
 class HemisRejected(UpstreamRejected):
@@ -64,15 +62,21 @@ class HemisClient:
     http: requests.Session | None = None
     sleep: Callable[[float], None] | None = None
     meter: UpstreamMeter | None = None
+    own: bool = True  # the organization's own HEMIS (False: the deployment's): what a refusal says to fix
     _pause_s: float = field(default=0.0, init=False, repr=False)  # the pause the last answer imposed
 
     @classmethod
     def for_organization(cls, svc: Services, organization_id: int) -> "HemisClient":
         """The organization's HEMIS (`shared.hemis.instance`), on this thread's keep-alive session and
         the budget of its host (shared by every worker, and by organizations on the same host), with
-        HEMIS_RATE_LIMIT as our own cap. `HemisRejected` when the organization has no HEMIS."""
+        HEMIS_RATE_LIMIT as our own cap. `HemisRejected` when the organization has no HEMIS.
+
+        Read from the database at every page, not cached: one primary-key read beside a page's
+        upsert of 200 rows costs nothing, and a token changed in `PATCH /settings` is used by the
+        very next page (a cached one kept failing the run with the old token for a while)."""
         try:
-            instance = _INSTANCES.get(organization_id, svc.settings, svc.session)
+            with svc.session() as session:
+                instance = resolve_instance(session, organization_id, svc.settings)
         except (InstanceMissing, UnknownOrganization) as exc:
             raise HemisRejected(str(exc)) from exc
         budget = ServerBudget(svc.redis, instance.budget_name, svc.settings.hemis_rate_limit,
@@ -85,7 +89,7 @@ class HemisClient:
                      **kwargs: Any) -> "HemisClient":
         return cls(base_url=instance.url, token=instance.token, budget=budget,
                    policy=RetryPolicy(read_timeout_s=settings.hemis_read_timeout_s),
-                   verify=settings.hemis_ca_bundle or True, **kwargs)
+                   verify=settings.hemis_ca_bundle or True, own=instance.own, **kwargs)
 
     def list_page(self, kind: str, page: int, limit: int) -> Page:
         params = {**_LIST_PARAMS.get(kind, {}), "page": str(page), "limit": str(limit)}
@@ -107,7 +111,7 @@ class HemisClient:
             if response.status_code == RATE_LIMITED:
                 raise RateLimitWait(self._pause_s, throttled=True)
             if response.status_code in REJECTING_STATUSES:
-                raise HemisRejected(_rejection_message(what, response), response.status_code)
+                raise HemisRejected(_rejection_message(what, response, self.own), response.status_code)
             if response.status_code >= 400:
                 raise UpstreamRejected(f"{what}: HTTP {response.status_code} ({error_text(response.content)})",
                                        response.status_code)
@@ -134,7 +138,10 @@ def list_url(base_url: str, resource: str) -> str:
     return f"{base}/rest/v1/data/{resource}"
 
 
-def _rejection_message(what: str, response: requests.Response) -> str:
-    hint = {401: "check the HEMIS token", 403: "the token may not read this resource",
-            404: "check the HEMIS URL"}[response.status_code]
+def _rejection_message(what: str, response: requests.Response, own: bool) -> str:
+    """Names the setting to fix: the organization's own (PATCH /settings), or the deployment's."""
+    token, url = (("the organization's hemisToken", "the organization's hemisUrl") if own
+                  else ("HEMIS_BEARER_TOKEN", "HEMIS_API_URL"))
+    hint = {401: f"check {token}", 403: f"{token} may not read this resource",
+            404: f"check {url}"}[response.status_code]
     return f"{what}: HEMIS refused the request with HTTP {response.status_code} ({hint}): {error_text(response.content)}"

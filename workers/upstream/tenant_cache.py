@@ -1,8 +1,8 @@
-"""What an organization's upstream is (its Sipuni account, its HEMIS), remembered briefly per worker
-process.
+"""What an organization's upstream is (its Sipuni account), remembered briefly per worker process.
 
-A run asks for the same organization's upstream once per unit, thousands of times a minute; a
-short-lived cache saves a database round trip on each. What is cached (a secret among it) stays
+A step-2 run asks for the same organization's account once per call, thousands of times a minute;
+a short-lived cache saves a database round trip on each. (A HEMIS page, 200 records, reads its
+organization's HEMIS afresh: the read is nothing beside the page.) What is cached (a secret among it) stays
 in the worker's memory only: it never travels in task messages, which Flower displays. A lookup
 that raises (no such organization, no upstream) is never cached, so setting it takes effect at once.
 """
