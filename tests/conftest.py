@@ -223,9 +223,12 @@ def settings_with(settings: Settings, **changes: object) -> Settings:
 
 @pytest.fixture
 def hemis_org(db: Session, settings: Settings) -> Organization:
-    """An organization with its own HEMIS: the session's simulator (`settings.hemis_api_url`)."""
-    organization = Organization(name="University", hemis_url=settings.hemis_api_url,
-                                hemis_token=settings.hemis_bearer_token)
+    """An organization with its own HEMIS: the session's simulator (`settings.hemis_api_url`). Its id
+    is one no other test's organization had (`own_hemis_organization_id`: workers cache HEMIS by id)."""
+    from tests.support.hemis import own_hemis_organization_id
+
+    organization = Organization(id=own_hemis_organization_id(), name="University",
+                                hemis_url=settings.hemis_api_url, hemis_token=settings.hemis_bearer_token)
     db.add(organization)
     db.commit()
     return organization

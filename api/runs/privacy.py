@@ -1,14 +1,15 @@
-"""What one organization must not learn from the runs it sees (issue #18, point 9).
+"""What an organization's users must not learn from the runs they see (issue #18, point 9).
 
-An ADMIN sees the deployment's HEMIS runs beside their organization's own, and those include what
-another organization's ADMIN looked up: a single-record sync keeps the ID number it searched for
-in `stats` (and names it in its errors), and every run triggered over HTTP names its user in
-`triggeredBy` (`user:<id>`). So, for anyone but a SUPERADMIN:
+A non-SUPERADMIN sees their organization's runs only (`api.runs.routes`; HEMIS runs included, each
+organization syncing its own HEMIS). Those may still have been started or cancelled by someone of
+no organization of theirs (a SUPERADMIN acting for it): a single-record sync keeps the ID number it
+searched for in `stats` (and names it in its errors), and every run triggered over HTTP names its
+user in `triggeredBy` (`user:<id>`). So, for anyone but a SUPERADMIN:
 
 - `triggeredBy` of a user of another organization (or of none: a SUPERADMIN) is `null`, and so is
   `stats.cancelledBy` (who cancelled the run, `shared.runs.cancel`);
 - a single-record sync not triggered by a user of the caller's organization shows no `stats`, no
-  errors and no message (its status and counts stay: the deployment's HEMIS is busy for everyone).
+  errors and no message (its status and counts stay).
 
 Works on run records as `shared.runs.record.run_as_dict` (and `api.runs.view.run_view`) make them.
 """

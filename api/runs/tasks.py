@@ -1,7 +1,8 @@
 """`GET /tasks/<task_id>`: a task's state and result from Celery's result backend.
 
-Only tasks of the caller's organization are shown (a SUPERADMIN sees all); HEMIS tasks, which
-belong to the deployment, only to ADMINs. Any other id answers 404, as if it did not exist.
+Only tasks of the caller's organization are shown (a SUPERADMIN sees all); HEMIS tasks (of an
+organization, or of the deployment as recorded before HEMIS was per organization) only to ADMINs,
+as their runs are (`api.runs.routes`). Any other id answers 404, as if it did not exist.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 from flask_jwt_extended import get_current_user
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 
 from api.auth.access import SIGNED_IN
 from api.auth.roles import is_admin
@@ -19,7 +21,9 @@ from api.http.endpoint import endpoint
 from api.http.errors import ApiError
 from api.http.services import services
 from api.openapi.common import TaskStatus, ok
-from shared.models import Role
+from api.runs.routes import HEMIS_RUN_KINDS
+from shared.db import session_scope
+from shared.models import Role, SyncRun
 from shared.runs.owners import DEPLOYMENT, owner_of
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
@@ -51,7 +55,18 @@ def _visible(task_id: str) -> bool:
     owner = owner_of(services().redis, task_id)
     if owner == DEPLOYMENT:
         return is_admin()
-    return owner is not None and owner == str(caller.organization_id)
+    if owner is None or owner != str(caller.organization_id):
+        return False
+    return is_admin() or not _starts_a_hemis_run(caller.organization_id, task_id)
+
+
+def _starts_a_hemis_run(organization_id: int, task_id: str) -> bool:
+    """Whether `task_id` is the task of one of the organization's HEMIS runs (its coordinator or
+    single-record sync: what the API records an owner for)."""
+    with session_scope(services().session_factory) as session:
+        return session.scalar(select(SyncRun.id).where(
+            SyncRun.organization_id == organization_id, SyncRun.task_id == task_id,
+            SyncRun.kind.in_(HEMIS_RUN_KINDS)).limit(1)) is not None
 
 
 def _result_payload(state: str, value: Any) -> Any:

@@ -37,11 +37,15 @@ def visible_runs(statement: Select[tuple[SyncRun]], *, organization_id: int | No
 
 
 def list_runs(session: Session, *, organization_id: int | None, include_global: bool, kind: str | None = None,
-              finished_limit: int = DEFAULT_FINISHED_SHOWN) -> tuple[list[SyncRun], list[SyncRun]]:
-    """(running runs, the latest `finished_limit` finished runs), newest first."""
+              finished_limit: int = DEFAULT_FINISHED_SHOWN,
+              hidden_kinds: Sequence[str] = ()) -> tuple[list[SyncRun], list[SyncRun]]:
+    """(running runs, the latest `finished_limit` finished runs), newest first; runs of
+    `hidden_kinds` are left out (HEMIS runs, for a caller below ADMIN)."""
     base = visible_runs(select(SyncRun), organization_id=organization_id, include_global=include_global)
     if kind:
         base = base.where(SyncRun.kind == kind)
+    if hidden_kinds:
+        base = base.where(SyncRun.kind.not_in(hidden_kinds))
     running = session.scalars(base.where(SyncRun.status.in_(ACTIVE_STATUSES))
                               .order_by(SyncRun.started_at.desc()).limit(MAX_RUNS_LISTED)).all()
     finished = session.scalars(base.where(SyncRun.status.in_(FINISHED_STATUSES))

@@ -2,8 +2,9 @@
 only to its own organization.
 
 Kept in Redis next to the results, and for longer than Celery keeps them (`RESULT_EXPIRES_S`).
-HEMIS tasks belong to the deployment (HEMIS is one per deployment): they are recorded with the
-`DEPLOYMENT` owner and shown to ADMINs and SUPERADMINs only.
+HEMIS tasks belong to the organization whose HEMIS they sync, like every other task (`GET
+/tasks/<id>` shows them to its ADMINs only); the `DEPLOYMENT` owner remains for tasks recorded
+before HEMIS was per organization, shown to ADMINs and SUPERADMINs.
 """
 
 from __future__ import annotations

@@ -90,6 +90,10 @@ DEFAULT_RECOVERY_MAX_ATTEMPTS = 3
 # A HEMIS run that has not finished this long after it started (e.g. locked out by the server's rate
 # limit) ends as failed; until then a page throttled by HEMIS waits and tries again, as often as it takes.
 DEFAULT_HEMIS_RUN_DEADLINE_S = 6 * 3600
+# Pages of one HEMIS run queued or waiting at once (issue 20): enough to keep every worker process
+# busy on a run alone, few enough that many universities' runs share the queue fairly.
+DEFAULT_HEMIS_PAGES_IN_FLIGHT = 32
+MAX_HEMIS_PAGES_IN_FLIGHT = 1000
 
 # Variables nobody reads any more, and what replaced them. Accepted with a warning for one release
 # (a deployment's old .env must not stop it from starting), refused in the next.

@@ -15,6 +15,7 @@ from shared.settings.defaults import (
     DEFAULT_DATABASE_POOL_SIZE,
     DEFAULT_GEMINI_API_URL,
     DEFAULT_HEMIS_PAGE_SIZE,
+    DEFAULT_HEMIS_PAGES_IN_FLIGHT,
     DEFAULT_HEMIS_RATE_LIMIT_PER_S,
     DEFAULT_HEMIS_READ_TIMEOUT_S,
     DEFAULT_HEMIS_RUN_DEADLINE_S,
@@ -46,6 +47,7 @@ from shared.settings.defaults import (
     ENV_PRODUCTION,
     LOG_FORMAT_TEXT,
     MAX_HEMIS_PAGE_SIZE,
+    MAX_HEMIS_PAGES_IN_FLIGHT,
     MAX_JWT_EXPIRES_S,
     MAX_STATS_STATEMENT_TIMEOUT_MS,
     MAX_SYNC_INTERVAL_S,
@@ -220,6 +222,8 @@ class HemisGroup(BaseModel):
                                         description="read timeout of every HEMIS request")
     hemis_run_deadline_s: int = Field(DEFAULT_HEMIS_RUN_DEADLINE_S, ge=1,
                                       description="a run not finished this long after its start fails")
+    hemis_pages_in_flight: int = Field(DEFAULT_HEMIS_PAGES_IN_FLIGHT, ge=1, le=MAX_HEMIS_PAGES_IN_FLIGHT,
+                                       description="pages of one run queued or waiting at once")
 
 
 # --- AI processing of calls --------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +19,17 @@ from workers.hemis.mapping import employee_row, student_row
 
 RUN_WAIT_S = 120.0
 FINISHED = ("completed", "completed_with_errors", "failed")
+# Ids for organizations with a HEMIS of their own, never reused within a test session and far from
+# the ids the emptied tables hand out again from 1. A worker remembers each organization's HEMIS for
+# a while (`workers.upstream.tenant_cache`, keyed by the id): an id that was another test's
+# organization (served by the deployment's HEMIS, or by another simulated instance) would get that
+# organization's HEMIS, and its data.
+_OWN_HEMIS_IDS = itertools.count(1_000_000)
+
+
+def own_hemis_organization_id() -> int:
+    """A fresh id for an `Organization` given its own HEMIS in a test (see `_OWN_HEMIS_IDS`)."""
+    return next(_OWN_HEMIS_IDS)
 
 
 def wait_for_run(session_factory: Any, run_id: str, timeout_s: float = RUN_WAIT_S) -> SyncRun:

@@ -1,5 +1,5 @@
 """The page ledger of a HEMIS run in Redis, shared by every worker on every host: the run's meta
-(kind, page size, page count...), the pages done and failed, the ids seen (each record's key,
+(kind, organization, page size, page count, the highest page published...), the pages done and failed, the ids seen (each record's key,
 `mapping.record_key`: a student's enrolment, an employee's position row, the list items HEMIS's
 totalCount counts), each page's fingerprint and the totalCount each page reported.
 
@@ -43,6 +43,22 @@ if ARGV[3] == '1' then
   redis.call('hincrby', KEYS[2], 'failedPages', 1)
 end
 return redis.call('scard', KEYS[1])
+"""
+
+
+# The page window (see `claim_pages`). KEYS: meta hash, done set. ARGV: pages wanted, most in flight.
+# Returns the page numbers claimed (possibly none): `published` moves on by as many.
+_CLAIM_PAGES = """
+local published = tonumber(redis.call('hget', KEYS[1], 'published') or '')
+local count = tonumber(redis.call('hget', KEYS[1], 'page_count') or '')
+if not published or not count then return {} end
+local in_flight = published - redis.call('scard', KEYS[2])
+local n = math.min(tonumber(ARGV[1]), tonumber(ARGV[2]) - in_flight, count - published)
+if n <= 0 then return {} end
+redis.call('hset', KEYS[1], 'published', published + n)
+local pages = {}
+for i = 1, n do pages[i] = published + i end
+return pages
 """
 
 
@@ -117,6 +133,20 @@ class RunLedger:
                                 (str(page), str(records), "1" if failed else "0", str(RUN_STATE_TTL_S), message,
                                  str(time.time()))))
         return None if result < 0 else result
+
+    # --- the page window -----------------------------------------------------------------------------
+    def claim_pages(self, wanted: int, most_in_flight: int) -> list[int]:
+        """The next pages to publish: up to `wanted`, as long as the run has fewer than
+        `most_in_flight` pages published and not done (queued, or waiting for their request slot).
+        Atomic, so two finishing pages never claim the same page; none before `published` is set."""
+        claimed = run_script(self.redis, _CLAIM_PAGES, (self.key("meta"), self.key("done")),
+                             (str(wanted), str(most_in_flight)))
+        return [int(page) for page in claimed]
+
+    def published(self) -> int | None:
+        """The highest page published so far (pages 1..published), or None for a run without a window."""
+        value = self.redis.hget(self.key("meta"), "published")
+        return int(value) if value not in (None, "") else None
 
     def done_pages(self) -> set[int]:
         return {int(p) for p in self.redis.smembers(self.key("done"))}

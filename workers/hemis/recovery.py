@@ -8,6 +8,7 @@ organization's lock of its kind, or one whose lock expired; no countdown chain o
 - Redis lost the run's state: it ends `failed`, its lock freed;
 - its trigger recorded it but died before publishing the coordinator: the coordinator is published;
 - every page is done but nobody finalized it (the finalizing task died): it is finalized;
+- its page window lost pages (claimed, never published) or shrank: they are published again;
 - otherwise it goes on, and its lock is extended while it waits (e.g. for HEMIS's rate limit).
 """
 
@@ -91,6 +92,8 @@ def check_run(run: HemisRun) -> str:
     if page_count is not None and len(run.ledger.done_pages()) >= page_count:
         run.finalize()
         return "finalized"
+    if run.repair_window():
+        return "window repaired"
     return "running"
 
 

@@ -21,7 +21,7 @@ from functools import cached_property
 
 from shared import catalog
 from shared.hemis.names import chain_after, run_lock
-from shared.hemis.start import start_full_run
+from shared.hemis.start import TRIGGERED_BY_BEAT, start_full_run
 from shared.leases.publish import publish_leased
 from shared.metrics import count_records
 from shared.models import RunStatus, SyncRun, utcnow
@@ -36,11 +36,17 @@ from workers.hemis.envelope import Page
 from workers.hemis.ledger import RunLedger
 from workers.hemis.pages import page_anomalies, store_items
 from workers.hemis.upsert import mark_unseen_inactive
-from workers.ratelimit.budget import Booking, RateLimitWait
+from workers.ratelimit.budget import BOOKING_WAKE_EARLY_S, Booking, RateLimitWait
 
 log = logging.getLogger("workers.hemis")
 
-PAGES_PER_PUBLISHER = 32  # a run's page tasks are published by parallel tasks of this many pages
+# The page window: a run has at most HEMIS_PAGES_IN_FLIGHT pages published and not done (queued, or
+# waiting for their request slot). It opens at INITIAL_PAGES_IN_FLIGHT after page 1; a page that
+# went at once makes room for two more (the window grows to the setting while the server keeps
+# up), a page that had to wait for its slot for one (a paced server's window stays small).
+INITIAL_PAGES_IN_FLIGHT = 4
+PAGES_AFTER_A_PROMPT_PAGE = 2
+PAGES_AFTER_A_WAITING_PAGE = 1
 REQUEUE_JITTER_S = 0.25  # tasks woken by the end of one pause do not all ask in the same instant
 THROTTLED_FIELD = "http429"  # progress counter (and run stats key) of HEMIS's 429 answers
 
@@ -110,17 +116,42 @@ class HemisRun:
                                  message=f"Fetched page 1 of {page.page_count}")
         log.info("[HEMIS] run %s: %s records in %s pages", self.run_id, page.total_count, page.page_count)
 
-    def fan_out_pages(self, pages: range) -> int:
-        """All pages of a new run, published by `hemis.publish_pages` tasks of PAGES_PER_PUBLISHER
-        pages each, in parallel on the workers (each a leased unit: a publisher whose worker dies is
-        published again, and publishes only the pages not yet done or leased). One coordinator
-        publishing hundreds of tasks while every other pool process works on pages was the slowest
-        part of a run (measured: 464 pages took it 12 s)."""
-        kind, pages = self.settled["kind"], list(pages)
-        for start in range(0, len(pages), PAGES_PER_PUBLISHER):
-            publish_leased(self.svc, catalog.HEMIS_PUBLISH_PAGES,
-                           args=[kind, self.run_id, pages[start:start + PAGES_PER_PUBLISHER]])
+    def open_window(self) -> None:
+        """Page 1 is about to be stored: pages 2.. are published through the window from now on.
+
+        Why a window, not every page at once: with many universities syncing, a run publishing all
+        its pages put hundreds of tasks ahead of every other run's in the one `hemis` queue, most of
+        them only to learn they must wait for their slot (measured: ~1,000 page tasks queued for 8 s
+        at the start of 40 runs, the small universities' pages behind them)."""
+        self.ledger.init_meta({"published": 1})
+
+    def fill_window(self) -> int:
+        """Publish pages up to the opening window (the coordinator, once page 1 is in)."""
+        return self.publish_claimed(self.ledger.claim_pages(INITIAL_PAGES_IN_FLIGHT, INITIAL_PAGES_IN_FLIGHT))
+
+    def slide_window(self, *, waited: bool) -> int:
+        """A page finished: publish the next ones the window has room for."""
+        wanted = PAGES_AFTER_A_WAITING_PAGE if waited else PAGES_AFTER_A_PROMPT_PAGE
+        return self.publish_claimed(self.ledger.claim_pages(wanted, self.svc.settings.hemis_pages_in_flight))
+
+    def publish_claimed(self, pages: list[int]) -> int:
+        kind = self.settled["kind"]
+        if pages:
+            with self.svc.celery.producer_or_acquire() as producer:
+                for page in pages:
+                    publish_leased(self.svc, catalog.HEMIS_SYNC_PAGE, args=[kind, self.run_id, page],
+                                   producer=producer)
         return len(pages)
+
+    def repair_window(self) -> int:
+        """The sweeper's look at the window: publish again the pages claimed but neither done nor
+        leased (a worker died between claiming and publishing them), and reopen a window that
+        shrank (a page that finished twice makes no room the second time). Returns pages published."""
+        published = self.ledger.published()
+        if published is None or self.cancelled():
+            return 0
+        lost = self.publish_pages(list(range(2, published + 1)))
+        return lost + self.publish_claimed(self.ledger.claim_pages(INITIAL_PAGES_IN_FLIGHT, INITIAL_PAGES_IN_FLIGHT))
 
     def publish_pages(self, pages: list[int]) -> int:
         """One `hemis.sync_page` per page not done nor leased yet (a publisher may run twice)."""
@@ -145,8 +176,9 @@ class HemisRun:
             client.budget.use_booking(booking)
         return client.list_page(self.settled["kind"], page, int(self.settled["page_size"]))
 
-    def store(self, page_number: int, page: Page) -> None:
-        """Upsert the page, record its facts, count it once; finalize if it was the last."""
+    def store(self, page_number: int, page: Page, *, waited: bool = False) -> None:
+        """Upsert the page, record its facts, count it once; finalize if it was the last, else
+        slide the window (`waited`: the page had to wait for its request slot)."""
         kind = self.settled["kind"]
         stored = store_items(self.svc.engine, kind, page.items, self.run_id, organization_id=self.organization_id)
         for problem in stored.problems + page_anomalies(page_number, page):
@@ -154,13 +186,13 @@ class HemisRun:
         self.ledger.record_page_facts(page_number, stored.ids, page.total_count)
         log.info("[HEMIS] run %s: page %s stored (%s records, %s unverified)", self.run_id, page_number,
                  stored.written, stored.unverified)
-        self.page_finished(page_number, stored.written, failed=False)
+        self.page_finished(page_number, stored.written, failed=False, waited=waited)
 
     def page_failed(self, page: int, message: str) -> None:
         self.error(f"page {page} failed: {message}")
         self.page_finished(page, 0, failed=True)
 
-    def page_finished(self, page: int, records: int, *, failed: bool) -> None:
+    def page_finished(self, page: int, records: int, *, failed: bool, waited: bool = False) -> None:
         finished = self.ledger.finish_page(page, records, failed, message=f"Processing page {page}...")
         # Fixed once page 1 is in; a page task read it with the settled meta (the coordinator did not).
         settled_count = self.settled.get("page_count")
@@ -171,6 +203,8 @@ class HemisRun:
             self.finalize()
         elif not self.keep_lock() and self.cancelled():  # in flight at the cancel: kept, and counted
             self.record_cancelled_counts()
+        elif finished is not None and not self.cancelled():
+            self.slide_window(waited=waited)
 
     # --- waiting for HEMIS's rate limit ------------------------------------------------------------
     def page_waits(self, page: int, wait: RateLimitWait) -> None:
@@ -199,8 +233,9 @@ class HemisRun:
     def _countdown_s(self, wait: RateLimitWait) -> float:
         # Back no later than the deadline, to end the run then if the server still refuses. A booked
         # slot is its own: back exactly for it; an unbooked wait is shared, so wakers are spread.
-        jitter_s = 0.0 if wait.booking is not None else random.uniform(0, REQUEUE_JITTER_S)
-        return min(wait.wait_s, self.deadline_left_s() + REQUEUE_JITTER_S) + jitter_s
+        if wait.booking is not None:  # back a little early; the budget sleeps the rest in place
+            return max(0.0, min(wait.wait_s - BOOKING_WAKE_EARLY_S, self.deadline_left_s() + REQUEUE_JITTER_S))
+        return min(wait.wait_s, self.deadline_left_s() + REQUEUE_JITTER_S) + random.uniform(0, REQUEUE_JITTER_S)
 
     def deadline_left_s(self) -> float:
         started = float(self.settled.get("started_at") or time.time())
@@ -289,9 +324,16 @@ class HemisRun:
         if next_kind is None:
             return
         try:
-            start_full_run(self.svc, next_kind, organization_id=self.organization_id, triggered_by="beat", then=rest)
+            start_full_run(self.svc, next_kind, organization_id=self.organization_id,
+                           triggered_by=self._triggered_by(), then=rest)
         except Exception as exc:  # a running run of that kind is fine; anything else is logged
             log.warning("[HEMIS] could not start the %s sync after run %s: %s", next_kind, self.run_id, exc)
+
+    def _triggered_by(self) -> str:
+        """Who started the chain this run is part of (beat, the CLI, a user): its next runs say so too."""
+        with self.svc.session() as session:
+            record = session.get(SyncRun, self.run_id)
+            return (record.triggered_by if record is not None else None) or TRIGGERED_BY_BEAT
 
     # --- the run's lock --------------------------------------------------------------------------
     def keep_lock(self) -> bool:

@@ -48,7 +48,13 @@ def scheduled_syncs(self: NavaiTask) -> dict[str, Any]:
     """The organizations whose own HEMIS schedule is due now."""
     with self.session() as session:
         due = claim_due(session, utcnow(), HEMIS_SYNC_SCHEDULE)
-    return start_each(self, [item.organization_id for item in due if item.was_due_at is not None])
+        with_hemis = set(organizations_with_hemis(session, self.svc.settings))
+    for item in due:
+        if item.organization_id not in with_hemis:  # a schedule kept after its HEMIS was cleared
+            log.warning("[HEMIS] organization %s: its HEMIS schedule is due but it has no HEMIS; skipped",
+                        item.organization_id)
+    return start_each(self, [item.organization_id for item in due
+                             if item.was_due_at is not None and item.organization_id in with_hemis])
 
 
 def start_each(task: NavaiTask, organizations: list[int]) -> dict[str, Any]:

@@ -1,8 +1,10 @@
 """Celery tasks of the HEMIS sync (queue `hemis`).
 
-- `hemis.start_run`: the coordinator; fetches page 1, learns pageCount, fans the pages out.
-- `hemis.publish_pages`: publishes a chunk of the run's page tasks (the coordinator fans out).
-- `hemis.sync_page`: one page, one transaction; the last page to finish finalizes the run.
+- `hemis.start_run`: the coordinator; fetches page 1, learns pageCount, opens the run's page window.
+- `hemis.sync_page`: one page, one transaction; it publishes the next pages the window has room
+  for, and the last page to finish finalizes the run.
+- `hemis.publish_pages`: publishes a chunk of the run's page tasks not done nor leased (runs whose
+  pages were all published at once, before the window).
 - `hemis.sync_one`: one student or employee, looked up with `search=` (`single`).
 Beat's entries, per organization, are `workers.hemis.schedules`.
 Every task is safe to run twice. All but the nightly entry are leased units (`shared.units`): one
@@ -52,6 +54,7 @@ def start_run(self: NavaiTask, kind: str, run_id: str, then: str | None = None,
         if page.page_count == 0:
             run.finalize()
             return {"runId": run_id, "pages": 0}
+        run.open_window()
         run.store(1, page)
     except RateLimitWait as exc:
         run.coordinator_waits(kind, then, exc)
@@ -62,8 +65,8 @@ def start_run(self: NavaiTask, kind: str, run_id: str, then: str | None = None,
     except UpstreamError as exc:
         run.fail(f"HEMIS page 1 could not be fetched, so the page count is unknown: {exc}")
         return {"runId": run_id, "failed": str(exc)}
-    sent = run.fan_out_pages(range(2, page.page_count + 1))
-    log.info("[HEMIS] run %s: enqueued %s page tasks", run_id, sent)
+    sent = run.fill_window()
+    log.info("[HEMIS] run %s: %s pages, the first %s page tasks enqueued", run_id, page.page_count, sent)
     return {"runId": run_id, "pages": page.page_count, "totalCount": page.total_count}
 
 
@@ -77,7 +80,7 @@ def sync_page(self: NavaiTask, kind: str, run_id: str, page: int, booked: list[f
     if not run.page_wanted(page):
         return {"runId": run_id, "page": page, "skipped": True}
     try:
-        run.store(page, run.fetch(page, Booking.from_message(booked)))
+        run.store(page, run.fetch(page, Booking.from_message(booked)), waited=booked is not None)
     except RateLimitWait as exc:  # never fails the page: it is fetched again later
         run.page_waits(page, exc)
     except HemisRejected as exc:

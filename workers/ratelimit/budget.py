@@ -46,7 +46,10 @@ WHOLE_SECOND_GAP_S = 1.0  # after a burst, the next request must land in a later
 PAUSE_MARGIN_S = 0.25  # a 429's pause ends this much after the server's own reset
 MAX_PAUSE_S = 3600.0  # an absurd Retry-After is capped (the run deadline bounds the whole wait anyway)
 DEFAULT_MAX_INLINE_WAIT_S = 10.0  # longer waits re-queue the task instead of sleeping in a worker slot
-BOOKING_GRACE_S = 2.0  # a booking spent later than this after its slot is void: the caller asks again
+# A booking spent later than this (plus the spacing's own margin) after its slot is void: the slot
+# booked after it was booked for its own time, and would follow too closely.
+BOOKING_LATE_TOLERANCE_S = 0.05
+BOOKING_WAKE_EARLY_S = 0.25  # a booked task comes back this much early, and sleeps the rest in place
 AIMD_FIRST_SPACING_S = 1.0  # no headers: after the first 429, one request per second...
 AIMD_MAX_SPACING_S = 120.0
 AIMD_STEP_PER_S = 0.05  # ...plus 0.05 request/s per answer let through; halved at every 429
@@ -64,18 +67,22 @@ local function num(v) return tonumber(v) or 0 end
 """
 
 # KEYS[1] = budget hash. ARGV: client spacing us (0 = no cap), max wait us, ttl s, whole-second gap us.
-# Returns {wait us, ticket}; ticket -1 = nothing reserved (the wait is longer than allowed).
+# Returns {wait us, ticket, epoch, slot us}; ticket -1 = nothing reserved (the wait is longer than allowed).
+# A server that sent Yii2's headers but whose window is not known yet (its Reset still 0) is paced a
+# whole second apart once the credit is spent, rather than sent a burst it would refuse.
 _ACQUIRE = _NOW + """
 local h = KEYS[1]
 local now = now_us()
-local v = redis.call('hmget', h, 'pause_until', 'client_next', 'paced_next', 'spacing_us', 'credit')
+local v = redis.call('hmget', h, 'pause_until', 'client_next', 'paced_next', 'spacing_us', 'credit', 'headers',
+                     'epoch')
 local pause_until, client_next, paced_next = num(v[1]), num(v[2]), num(v[3])
 local spacing, credit = num(v[4]), num(v[5])
+if spacing <= 0 and v[6] == '1' then spacing = tonumber(ARGV[4]) end
 local slot = math.max(now, pause_until, client_next)
 local paced = spacing > 0 and credit <= 0
 if paced then slot = math.max(slot, paced_next) end
 local wait = slot - now
-if wait > tonumber(ARGV[2]) then return {int(wait), -1} end
+if wait > tonumber(ARGV[2]) then return {int(wait), -1, num(v[7]), int(slot)} end
 local ticket = redis.call('hincrby', h, 'seq', 1)
 if paced then
   redis.call('hset', h, 'paced_next', int(slot + spacing))
@@ -84,8 +91,27 @@ elseif credit > 0 then
              'paced_next', int(math.max(paced_next, slot + math.max(spacing, tonumber(ARGV[4])))))
 end
 if tonumber(ARGV[1]) > 0 then redis.call('hset', h, 'client_next', int(slot + tonumber(ARGV[1]))) end
+redis.call('hset', h, 'last_slot', int(math.max(slot, num(redis.call('hget', h, 'last_slot')))))
 redis.call('expire', h, ARGV[3])
-return {int(wait), ticket}
+return {int(wait), ticket, num(v[7]), int(slot)}
+"""
+
+# KEYS[1] = budget hash. ARGV: the booking's epoch, its slot (us), how early it may be spent (us),
+# how late (us, plus the spacing's margin ratio, ARGV[5]). Returns {code, us}: 0 = spend it (after
+# sleeping us), 1 = void (ask again), 2 = paused by a 429 (us left).
+# Void: a 429 since (a new epoch: the server refills to L after its window, and bookings from before
+# would be spent on top of that refill), or spent too late (the slot after it was booked for its
+# own time and would come too soon after it), or woken far too early.
+_SPEND = _NOW + """
+local h = KEYS[1]
+local now = now_us()
+local v = redis.call('hmget', h, 'pause_until', 'epoch', 'spacing_us')
+if num(v[2]) ~= tonumber(ARGV[1]) then return {1, 0} end
+if num(v[1]) > now then return {2, int(num(v[1]) - now)} end
+local due = tonumber(ARGV[2])
+if now - due > tonumber(ARGV[4]) + num(v[3]) * tonumber(ARGV[5]) then return {1, int(now - due)} end
+if due - now > tonumber(ARGV[3]) then return {1, int(due - now)} end
+return {0, int(math.max(0, due - now))}
 """
 
 # KEYS[1] = budget hash. ARGV: ticket, status, has headers (1/0), limit, remaining, reset s,
@@ -96,9 +122,10 @@ local h = KEYS[1]
 local now = now_us()
 local ticket, status, has = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3] == '1'
 local limit, remaining, reset, retry_after = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
-local v = redis.call('hmget', h, 'pause_until', 'window_us', 'credit_seq', 'seq', 'spacing_us', 'aimd_seq', 'paced_next')
+local v = redis.call('hmget', h, 'pause_until', 'window_us', 'credit_seq', 'seq', 'spacing_us', 'aimd_seq', 'paced_next',
+                     'last_slot')
 local pause_until, window, credit_seq, latest = num(v[1]), num(v[2]), num(v[3]), num(v[4])
-local spacing, aimd_seq, paced_next = num(v[5]), num(v[6]), num(v[7])
+local spacing, aimd_seq, paced_next, last_slot = num(v[5]), num(v[6]), num(v[7]), num(v[8])
 if has and limit > 0 then
   local bound = 0
   if status == 429 then bound = reset * 1000000
@@ -111,7 +138,13 @@ if has and limit > 0 then
   end
   redis.call('hset', h, 'limit', limit, 'window_us', int(window), 'spacing_us', int(spacing), 'headers', '1')
   if status ~= 429 and ticket > credit_seq then
-    redis.call('hset', h, 'credit', int(math.max(0, remaining - (latest - ticket))), 'credit_seq', ticket)
+    local credit = math.max(0, remaining - (latest - ticket))
+    redis.call('hset', h, 'credit', int(credit), 'credit_seq', ticket)
+    if credit <= 0 and spacing > 0 and last_slot + spacing > paced_next then
+      -- just learnt the pace with nothing left: the next request waits a spacing after the last one sent
+      paced_next = last_slot + spacing
+      redis.call('hset', h, 'paced_next', int(paced_next))
+    end
   end
 elseif status == 429 and ticket > aimd_seq then
   -- no headers: halve the rate, once per round of requests (the answers of requests sent before
@@ -123,6 +156,7 @@ elseif status ~= 429 and redis.call('hget', h, 'aimd') == '1' and spacing > 0 th
   redis.call('hset', h, 'spacing_us', int(spacing))
 end
 if status == 429 then
+  redis.call('hincrby', h, 'epoch', 1)  -- every slot booked before this answer is void
   local pause_s = retry_after
   if pause_s < 0 and has then pause_s = reset end
   local pause_us
@@ -179,20 +213,22 @@ def retry_after_s(headers: Mapping[str, str]) -> float | None:
 
 @dataclass(frozen=True)
 class Booking:
-    """A slot reserved for one caller: its ticket, and when it is due (epoch seconds, Redis's clock)."""
+    """A slot reserved for one caller: its ticket, when it is due (epoch seconds, Redis's clock), and
+    the budget's epoch then (a 429 starts a new one, voiding every booking made before it)."""
 
     ticket: int
     due_at_s: float
+    epoch: int = 0
 
     def as_message(self) -> list[float]:
         """What a task message carries (numbers only)."""
-        return [self.ticket, self.due_at_s]
+        return [self.ticket, self.due_at_s, self.epoch]
 
     @classmethod
     def from_message(cls, value: object) -> "Booking | None":
-        if isinstance(value, (list, tuple)) and len(value) == 2:
+        if isinstance(value, (list, tuple)) and len(value) in (2, 3):
             try:
-                return cls(int(value[0]), float(value[1]))
+                return cls(int(value[0]), float(value[1]), int(value[2]) if len(value) == 3 else 0)
             except (TypeError, ValueError):
                 return None
         return None
@@ -244,14 +280,15 @@ class ServerBudget:
         if booked is not None:
             return booked
         horizon_s = max(self.max_inline_wait_s, self.book_ahead_s)
-        wait_us, ticket = run_script(self._redis, _ACQUIRE, (self.key,),
-                                     (self.client_spacing_us, int(horizon_s * US_PER_S), BUDGET_TTL_S,
-                                      int(WHOLE_SECOND_GAP_S * US_PER_S)))
+        wait_us, ticket, epoch, slot_us = run_script(
+            self._redis, _ACQUIRE, (self.key,),
+            (self.client_spacing_us, int(horizon_s * US_PER_S), BUDGET_TTL_S, int(WHOLE_SECOND_GAP_S * US_PER_S)))
         wait_s = int(wait_us) / US_PER_S
         if int(ticket) < 0:
             raise RateLimitWait(wait_s, throttled=False)
         if wait_s > self.max_inline_wait_s:
-            raise RateLimitWait(wait_s, throttled=False, booking=Booking(int(ticket), self._now_s() + wait_s))
+            booking = Booking(int(ticket), int(slot_us) / US_PER_S, int(epoch))
+            raise RateLimitWait(wait_s, throttled=False, booking=booking)
         self._ticket = int(ticket)
         if wait_s > 0:
             self._sleep(wait_s)
@@ -274,24 +311,22 @@ class ServerBudget:
 
     def _spend_booking(self) -> float | None:
         """The seconds waited for a booked slot (sleeping until it is due), or None when there is
-        no booking to spend: none given, already spent, or void (too late after its slot)."""
+        no booking to spend: none given, already spent, or void (see `_SPEND`)."""
         booking, self._booking = self._booking, None
         if booking is None:
             return None
-        early_s = booking.due_at_s - self._now_s()
-        if early_s < -BOOKING_GRACE_S or early_s > self.max_inline_wait_s:  # too late, or back far too early
+        code, amount_us = run_script(self._redis, _SPEND, (self.key,), (
+            booking.epoch, int(booking.due_at_s * US_PER_S), int(self.max_inline_wait_s * US_PER_S),
+            int(BOOKING_LATE_TOLERANCE_S * US_PER_S), SPACING_MARGIN_RATIO))
+        amount_s = int(amount_us) / US_PER_S
+        if int(code) == 1:
             return None
-        paused_s = self.pause_left_s()
-        if paused_s > 0:  # a 429 since the booking: the slot is void, everyone waits
-            raise RateLimitWait(paused_s, throttled=False)
-        if early_s > 0:  # a countdown ends a little before its slot
-            self._sleep(early_s)
+        if int(code) == 2:  # a 429 paused everyone: the slot is void, wait out the pause
+            raise RateLimitWait(amount_s, throttled=False)
+        if amount_s > 0:  # back a little before its slot, as asked
+            self._sleep(amount_s)
         self._ticket = booking.ticket
-        return max(0.0, early_s)
-
-    def _now_s(self) -> float:
-        now_s, now_us = self._redis.time()
-        return int(now_s) + int(now_us) / US_PER_S
+        return amount_s
 
     def pause_left_s(self) -> float:
         now_s, now_us = self._redis.time()

@@ -64,8 +64,8 @@ def check_with(other_app) -> Callable[..., dict[str, Any]]:  # type: ignore[no-u
     return run
 
 
-def _check(client: FlaskClient, headers: dict[str, str]) -> dict[str, Any]:
-    response = client.get(CHECK, headers=headers)
+def _check(client: FlaskClient, headers: dict[str, str], query: str = "") -> dict[str, Any]:
+    response = client.get(CHECK + query, headers=headers)
     assert response.status_code == 200, response.get_json()
     body = dict(response.get_json())
     assert set(body) == ANSWER_KEYS
@@ -73,12 +73,13 @@ def _check(client: FlaskClient, headers: dict[str, str]) -> dict[str, Any]:
 
 
 def test_ok_answers_the_student_count_and_the_servers_rate_limit_with_one_request(hemis, client, auth_headers,
-                                                                                  settings, logs):
+                                                                                  make_user, settings, logs):
     hemis.reset(students=230, seed=4, duplicate_persons=3)
     hemis.rate_limit(limit=10, window_s=60)
     host = "127.0.0.1"
+    admin = make_user("ADMIN")  # the only organization: the deployment's HEMIS is its HEMIS
 
-    answer = _check(client, auth_headers("ADMIN"))
+    answer = _check(client, auth_headers(user=admin))
 
     assert answer == {"success": True, "reason": "ok", "studentCount": 230,  # every enrolment, as HEMIS counts
                       "message": f"HEMIS ({host}) accepted the token: 230 students (every status, each enrolment)",
@@ -87,7 +88,8 @@ def test_ok_answers_the_student_count_and_the_servers_rate_limit_with_one_reques
     assert "HEMIS token check: ok" in logs.text and settings.hemis_bearer_token not in logs.text
 
     hemis.config(rate_limit=None)  # an installation with the limiter's headers off, or none
-    assert _check(client, auth_headers("SUPERADMIN"))["rateLimit"] is None
+    # A SUPERADMIN checks the HEMIS of the organization it names.
+    assert _check(client, auth_headers("SUPERADMIN"), f"?organizationId={admin.organization_id}")["rateLimit"] is None
 
 
 def test_a_refused_token_is_unauthorized_with_yii2s_401(hemis, client, auth_headers, settings, logs):

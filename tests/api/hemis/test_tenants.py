@@ -13,7 +13,7 @@ from shared.hemis.instance import HemisInstance
 from shared.keys import server_budget
 from shared.models import Organization, Student, SyncRun
 from simulators.hemis.control import SimulatorControl
-from tests.support.hemis import simulator_for, wait_for_run
+from tests.support.hemis import own_hemis_organization_id, simulator_for, wait_for_run
 
 STUDENTS_A, STUDENTS_B = 230, 70
 
@@ -34,7 +34,8 @@ def universities(root, db, make_user, auth_headers):
     for name, students, seed in (("uni-a", STUDENTS_A, 3), ("uni-b", STUDENTS_B, 4)):
         token = secrets.token_urlsafe(24)
         instance = root.create_instance(name, token=token, students=students, employees=5, seed=seed)
-        organization = Organization(name=name, hemis_url=instance.base_url, hemis_token=token)
+        organization = Organization(id=own_hemis_organization_id(), name=name, hemis_url=instance.base_url,
+                                    hemis_token=token)  # an id no worker has cached another HEMIS for
         db.add(organization)
         db.commit()
         made.append((organization.id, auth_headers("ADMIN", user=make_user(organization=organization)), instance))

@@ -121,7 +121,8 @@ def test_finished_and_uncancellable_runs_answer_409_with_their_status(svc, clien
     finished, single = new_run_id(), new_run_id()
     create_run(db, finished, "sipuni_step2", organization_id=admin.organization_id)
     finish_run(db, finished, "completed_with_errors", total=2, processed=1, failed=1)
-    create_run(db, single, "hemis_student")  # a single-record HEMIS sync: one request, nothing to stop
+    # A single-record HEMIS sync of the organization: one request, nothing to stop.
+    create_run(db, single, "hemis_student", organization_id=admin.organization_id)
     db.commit()
 
     ended = client.post(f"/runs/{finished}/cancel", headers=headers)
@@ -132,33 +133,49 @@ def test_finished_and_uncancellable_runs_answer_409_with_their_status(svc, clien
     assert "cannot be cancelled" in one.get_json()["message"]
 
 
-def test_hemis_runs_are_cancelled_by_kind_or_by_id_by_whoever_may_start_them(svc, client, auth_headers, db):
-    lock = run_lock(svc.redis, STUDENTS)
-    started = start_full_run(svc, STUDENTS, triggered_by="test", then="employees")
+def test_hemis_runs_are_cancelled_by_kind_or_by_id_by_whoever_may_start_them(svc, client, auth_headers, make_user,
+                                                                            hemis_org, db):
+    org = hemis_org.id
+    headers = auth_headers(user=make_user("ADMIN", organization=hemis_org))
+    lock = run_lock(svc.redis, org, STUDENTS)
+    started = start_full_run(svc, STUDENTS, organization_id=org, triggered_by="test", then="employees")
     svc.progress.update(started.run_id, totalRecords=500, processedRecords=150, pagesDone=3, pagesTotal=10)
-    assert client.post("/api/hemis/cancel/students", headers=auth_headers("EMPLOYEE")).status_code == 403
-    assert client.post("/api/hemis/cancel/teachers", headers=auth_headers("ADMIN")).status_code == 404
+    assert client.post("/api/hemis/cancel/students",
+                       headers=auth_headers("EMPLOYEE", organization=hemis_org)).status_code == 403
+    assert client.post("/api/hemis/cancel/teachers", headers=headers).status_code == 404
 
-    response = client.post("/api/hemis/cancel/students", headers=auth_headers("ADMIN"))
+    # Another organization's ADMIN can neither find nor cancel it, by kind or by id.
+    foreign = auth_headers("ADMIN")
+    by_kind = client.post("/api/hemis/cancel/students", headers=foreign)
+    assert by_kind.status_code == 409 and "runId" not in by_kind.get_json()
+    assert client.post(f"/runs/{started.run_id}/cancel", headers=foreign).status_code == 404
+    assert client.get("/api/hemis/progress/students", headers=foreign).get_json()["runId"] is None
+    assert lock.holder() == started.run_id and not is_cancelled(svc, started.run_id)
+
+    response = client.post("/api/hemis/cancel/students", headers=headers)
 
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
-    assert body["runId"] == started.run_id and body["status"] == "cancelled"
+    assert body["runId"] == started.run_id and body["status"] == "cancelled" and body["organizationId"] == org
     assert (body["total"], body["processed"]) == (500, 150)
     assert body["stats"]["pagesDone"] == 3 and body["stats"]["deactivated"] == 0
     assert lock.holder() is None and is_cancelled(svc, started.run_id)
-    progress = client.get("/api/hemis/progress/students", headers=auth_headers("ADMIN")).get_json()
+    progress = client.get("/api/hemis/progress/students", headers=headers).get_json()
     assert progress["runId"] == started.run_id and progress["status"] == "cancelled"
 
-    nothing = client.post("/api/hemis/cancel/students", headers=auth_headers("ADMIN"))
+    nothing = client.post("/api/hemis/cancel/students", headers=headers)
     assert nothing.status_code == 409
     assert nothing.get_json()["runId"] == started.run_id and nothing.get_json()["status"] == "cancelled"
-    assert client.post("/api/hemis/cancel/employees", headers=auth_headers("ADMIN")).status_code == 409
+    assert client.post("/api/hemis/cancel/employees", headers=headers).status_code == 409
 
-    # HEMIS runs belong to the deployment: an ADMIN of any organization may cancel one by its id.
-    second = start_full_run(svc, STUDENTS, triggered_by="test")  # the kind's lock was free at once
-    by_id = client.post(f"/runs/{second.run_id}/cancel", headers=auth_headers("ADMIN"))
+    # By its id: the organization's ADMIN, and a SUPERADMIN (the kind's lock was free at once).
+    second = start_full_run(svc, STUDENTS, organization_id=org, triggered_by="test")
+    by_id = client.post(f"/runs/{second.run_id}/cancel", headers=headers)
     assert by_id.status_code == 200 and by_id.get_json()["status"] == "cancelled"
+    third = start_full_run(svc, STUDENTS, organization_id=org, triggered_by="test")
+    by_superadmin = client.post(f"/runs/{third.run_id}/cancel", headers=auth_headers("SUPERADMIN"))
+    assert by_superadmin.status_code == 200 and by_superadmin.get_json()["status"] == "cancelled"
+    assert lock.holder() is None
 
 
 def test_the_cli_cancels_and_refuses_a_finished_run_with_exit_code_2(svc, app_without_workers, make_user, db):

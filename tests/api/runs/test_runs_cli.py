@@ -6,7 +6,9 @@ import json
 
 import pytest
 
-from shared.models import SyncRun
+from sqlalchemy import func, select
+
+from shared.models import Organization, SyncRun
 from simulators.hemis.control import SimulatorControl
 from tests.support.hemis import simulator_for as hemis_simulator_for
 from tests.support.hemis import wait_for_run
@@ -27,12 +29,17 @@ def _run_id(output: str) -> str:
 
 
 def test_hemis_sync_watch_exits_0_when_completed_and_runs_list_and_show_see_it(hemis, worker, app, db):
+    """The deployment's only organization: `--organization` may be left out, the deployment's HEMIS serves it."""
+    only = Organization(name="The only university")
+    db.add(only)
+    db.commit()
     runner = app.test_cli_runner()
     result = runner.invoke(args=["hemis", "sync", "students", "--watch"])
     assert result.exit_code == 0, result.output
     run_id = _run_id(result.output)
     assert f"run {run_id} (hemis_students) completed: 120 of 120 records" in result.output
-    assert db.get(SyncRun, run_id).triggered_by == "cli"
+    run = db.get(SyncRun, run_id)
+    assert run.triggered_by == "cli" and run.organization_id == only.id
 
     listing = runner.invoke(args=["runs", "list", "--kind", "hemis_students"])
     assert listing.exit_code == 0 and f"{run_id}\themis_students\tcompleted" in listing.output
@@ -54,11 +61,26 @@ def test_a_second_trigger_is_refused_with_exit_code_2_naming_the_running_run(hem
         wait_for_run(app.extensions["navai"].session_factory, started)
 
 
-def test_watch_exits_1_when_the_run_fails(hemis, worker, app):
+def test_watch_exits_1_when_the_run_fails(hemis, worker, app, hemis_org):
     hemis.config(token="not-the-token-the-workers-send")  # every request gets 401: the run fails
-    result = app.test_cli_runner().invoke(args=["hemis", "sync", "students", "--watch"])
+    result = app.test_cli_runner().invoke(args=["hemis", "sync", "students", "--organization", str(hemis_org.id),
+                                                "--watch"])
     assert result.exit_code == 1, result.output
     assert "failed" in result.output
+
+
+def test_hemis_sync_needs_an_organization_with_a_hemis(hemis, app, db, hemis_org):
+    """Two organizations: `--organization` is required, and one without a HEMIS of its own is refused
+    (the deployment's HEMIS serves a single-organization deployment only). Nothing is started."""
+    other = Organization(name="No HEMIS of its own")
+    db.add(other)
+    db.commit()
+    runner = app.test_cli_runner()
+    unnamed = runner.invoke(args=["hemis", "sync", "students"])
+    assert unnamed.exit_code == 2 and "--organization is required" in unnamed.output
+    refused = runner.invoke(args=["hemis", "sync", "students", "--organization", str(other.id)])
+    assert refused.exit_code == 1 and f"Organization {other.id} has no HEMIS of its own" in refused.output
+    assert db.scalar(select(func.count()).select_from(SyncRun)) == 0
 
 
 def test_sipuni_step1_then_step2_from_the_cli_and_step2_refused_while_one_runs(sipuni, sipuni_org, worker, app, db):

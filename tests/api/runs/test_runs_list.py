@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
+from shared.hemis.names import progress_scope
 from shared.models import Call, Organization, utcnow
 from shared.runs.progress import ProgressStore
 from shared.runs.record import create_run, finish_run, new_run_id
@@ -30,14 +31,17 @@ def test_each_role_sees_only_what_the_api_lets_it_see(client, auth_headers, make
     employee = make_user("EMPLOYEE", organization=db.get(Organization, admin.organization_id))
     own = _finished(db, "sipuni_step2", admin.organization_id)
     foreign = _finished(db, "sipuni_step2", other_admin.organization_id)
-    hemis = _finished(db, "hemis_students", None)
+    hemis = _finished(db, "hemis_students", admin.organization_id)  # each organization syncs its own HEMIS
+    lookup = _finished(db, "hemis_departments", admin.organization_id)
+    foreign_hemis = _finished(db, "hemis_students", other_admin.organization_id)
+    legacy = _finished(db, "hemis_employees", None)  # recorded before HEMIS was per organization
 
     as_admin = client.get("/runs", headers=auth_headers(user=admin)).get_json()
-    assert _ids(as_admin, "finished") == {own, hemis}
+    assert _ids(as_admin, "finished") == {own, hemis, lookup}
     as_employee = client.get("/runs", headers=auth_headers(user=employee)).get_json()
     assert _ids(as_employee, "finished") == {own}  # no HEMIS runs, no other organization
     as_super = client.get("/runs", headers=auth_headers("SUPERADMIN")).get_json()
-    assert _ids(as_super, "finished") == {own, foreign, hemis}
+    assert _ids(as_super, "finished") == {own, foreign, hemis, lookup, foreign_hemis, legacy}
     assert client.get("/runs").status_code == 401
 
 
@@ -51,19 +55,21 @@ def test_finished_runs_are_the_latest_twenty_newest_first_with_duration_and_tota
     assert client.get("/runs?limit=0", headers=auth_headers("SUPERADMIN")).status_code == 400
 
 
-def test_a_running_run_shows_rate_eta_counts_errors_and_a_rate_limit_wait(client, auth_headers, db, redis_client):
+def test_a_running_run_shows_rate_eta_counts_errors_and_a_rate_limit_wait(client, auth_headers, make_user, db,
+                                                                          redis_client):
+    admin = make_user("ADMIN")
     run_id = new_run_id()
-    run = create_run(db, run_id, "hemis_students")
+    run = create_run(db, run_id, "hemis_students", organization_id=admin.organization_id)
     run.started_at = utcnow() - timedelta(seconds=10)
     db.commit()
     progress = ProgressStore(redis_client)
-    progress.start(run_id, "hemis:students", {
+    progress.start(run_id, progress_scope(admin.organization_id, "students"), {
         "kind": "students", "status": "running", "startTime": int(time.time() * 1000) - 10_000,
         "totalRecords": 500, "processedRecords": 200, "pagesDone": 4, "pagesTotal": 10, "failedPages": 1,
         "message": "Waiting for HEMIS rate limit (3 s)"})
     progress.add_error(run_id, "page 3 failed: HTTP 500")
 
-    body = client.get("/runs", headers=auth_headers("ADMIN")).get_json()
+    body = client.get("/runs", headers=auth_headers(user=admin)).get_json()
     [shown] = body["running"]
     numbers = shown["progress"]
     assert (numbers["unit"], numbers["done"], numbers["total"], numbers["percent"]) == ("pages", 4, 10, 40.0)

@@ -45,22 +45,29 @@ def _synced_once(hemis, app, client, headers, students: int) -> int:  # type: ig
     return _students(app.extensions["navai"].session_factory)
 
 
+def _admin(make_user, auth_headers) -> tuple[int, dict[str, str]]:  # type: ignore[no-untyped-def]
+    """An ADMIN of the deployment's only organization (the deployment's HEMIS serves it)."""
+    admin = make_user("ADMIN")
+    return admin.organization_id, auth_headers(user=admin)
+
+
 def test_a_nightly_students_sync_cancelled_midway_fetches_no_more_pages_and_deactivates_nobody(
-        hemis, worker, client, auth_headers, app):
+        hemis, worker, client, auth_headers, make_user, app):
     with logs_on_failure([worker]):
-        svc, factory, headers = app.extensions["navai"], app.extensions["navai"].session_factory, auth_headers("ADMIN")
+        svc, factory = app.extensions["navai"], app.extensions["navai"].session_factory
+        org, headers = _admin(make_user, auth_headers)
         stored = _synced_once(hemis, app, client, headers, 2_000)
         hemis.reset(students=1_900, seed=SEED)  # 100 left HEMIS: a complete run would deactivate them
         hemis.config(latency_ms=300)
         hemis.clear_stats()
-        started = start_full_run(svc, STUDENTS, triggered_by="beat", then=EMPLOYEES)  # the nightly chain
+        started = start_full_run(svc, STUDENTS, organization_id=org, triggered_by="beat", then=EMPLOYEES)  # nightly
         eventually(lambda: len(hemis.requests()), lambda n: n >= 4, what="page requests")
 
         response = client.post("/api/hemis/cancel/students", headers=headers)
 
         assert response.status_code == 200, response.get_json()
         assert response.get_json()["runId"] == started.run_id and response.get_json()["status"] == "cancelled"
-        assert run_lock(svc.redis, STUDENTS).holder() is None
+        assert run_lock(svc.redis, org, STUDENTS).holder() is None
         at_cancel = len(hemis.requests())
         fetched = settled_count(lambda: len(hemis.requests()), QUIET_S)
         assert fetched < 1_900 // 50 and fetched <= at_cancel + 2, (at_cancel, fetched)  # 2: the worker's concurrency
@@ -83,20 +90,22 @@ def test_a_nightly_students_sync_cancelled_midway_fetches_no_more_pages_and_deac
 
 
 def test_a_run_whose_last_page_is_in_flight_at_the_cancel_stays_cancelled_and_deactivates_nobody(
-        hemis, worker, client, auth_headers, app, settings):
+        hemis, worker, client, auth_headers, make_user, app, settings):
     with logs_on_failure([worker]):
-        svc, factory, headers = app.extensions["navai"], app.extensions["navai"].session_factory, auth_headers("ADMIN")
+        svc, factory = app.extensions["navai"], app.extensions["navai"].session_factory
+        org, headers = _admin(make_user, auth_headers)
         stored = _synced_once(hemis, app, client, headers, 100)
         hemis.reset(students=60, seed=SEED)  # two pages of 50; 40 gone from HEMIS
         hemis.config(latency_ms=1_500)
         state = simulator_for(settings).state
         arrived = state.list_requests
-        started = start_full_run(svc, STUDENTS, triggered_by="beat", then=EMPLOYEES)
+        started = start_full_run(svc, STUDENTS, organization_id=org, triggered_by="beat", then=EMPLOYEES)
         eventually(lambda: state.list_requests, lambda n: n >= arrived + 2, what="page 2's request")  # in flight
 
         response = client.post(f"/runs/{started.run_id}/cancel", headers=headers)
 
         assert response.status_code == 200 and response.get_json()["status"] == "cancelled"
+        assert run_lock(svc.redis, org, STUDENTS).holder() is None
         # Page 2 finishes, the last page: its finalizer keeps the run cancelled, counting the page.
         run = eventually(lambda: _run(factory, started.run_id), lambda r: r.processed == 60, what="page 2 counted")
         assert run.status == "cancelled" and run.stats["pagesDone"] == 2 and run.stats["deactivated"] == 0

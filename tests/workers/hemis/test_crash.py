@@ -40,7 +40,8 @@ def _assert_exact(app, db, redis_client, run_id):  # type: ignore[no-untyped-def
     assert run.status == "completed", run.errors
     assert run.processed == STUDENTS and run.stats["distinctIds"] == STUDENTS
     assert_matches_simulator(db, "students", STUDENTS, SEED)
-    assert ProgressStore(redis_client).latest(progress_scope("students")) == run_id
+    assert run.organization_id is not None
+    assert ProgressStore(redis_client).latest(progress_scope(run.organization_id, "students")) == run_id
 
 
 def test_a_killed_worker_loses_nothing(hemis, worker, extra_workers, beat, celery_app, client, auth_headers, app, db,
@@ -129,16 +130,18 @@ def _received_pages(log: str) -> int:
     return sum(1 for line in log.splitlines() if RECEIVED in line and line.endswith("received"))
 
 
-def test_a_trigger_that_died_before_queueing_the_coordinator(hemis, worker, beat, app, db, redis_client):
+def test_a_trigger_that_died_before_queueing_the_coordinator(hemis, worker, beat, app, db, redis_client, hemis_org):
     """An API process killed between recording the run and publishing its coordinator (done here
     step by step, as `start_full_run` does): the sweep queues the coordinator, the run completes."""
     hemis.reset(students=120, seed=SEED)
-    run_id = new_run_id()
-    assert run_lock(redis_client, "students").acquire(run_id) is None
-    create_run(db, run_id, run_kind("students"), triggered_by="test")
+    run_id, org = new_run_id(), hemis_org.id
+    assert run_lock(redis_client, org, "students").acquire(run_id) is None
+    create_run(db, run_id, run_kind("students"), organization_id=org, triggered_by="test")
     db.commit()
-    ProgressStore(redis_client).start(run_id, progress_scope("students"), {"kind": "students", "status": "running"})
+    ProgressStore(redis_client).start(run_id, progress_scope(org, "students"),
+                                      {"kind": "students", "organizationId": org, "status": "running"})
     beat()
     run = wait_for_run(app.extensions["navai"].session_factory, run_id, timeout_s=60)
     assert run.status == "completed" and run.processed == 120, run.errors
     assert_matches_simulator(db, "students", 120, SEED)
+    assert run_lock(redis_client, org, "students").holder() is None

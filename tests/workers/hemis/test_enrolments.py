@@ -70,11 +70,13 @@ def test_an_enrolment_that_leaves_hemis_is_deactivated_and_the_persons_other_sta
     assert _enrolments(db, 0) == {first_of_0: True, second_of_0: True}
 
 
-def test_an_item_without_meta_id_is_keyed_by_its_person_as_before(engine, db):
+def test_an_item_without_meta_id_is_keyed_by_its_person_as_before(engine, db, hemis_org):
     """An installation that sends no `meta_id`: the person's `id` keys the row (`person:<id>`), and
     the same person on a later page updates it in place."""
-    store_items(engine, "students", [{"id": 777, "full_name": "A"}, {"id": 778}], run_id="run-a")
-    store_items(engine, "students", [{"id": 777, "full_name": "B"}, {"id": 777, "meta_id": 5}], run_id="run-a")
+    org = hemis_org.id
+    store_items(engine, "students", [{"id": 777, "full_name": "A"}, {"id": 778}], run_id="run-a", organization_id=org)
+    store_items(engine, "students", [{"id": 777, "full_name": "B"}, {"id": 777, "meta_id": 5}], run_id="run-a",
+                organization_id=org)
     rows = {row.enrolment_key: (row.hemis_id, row.meta_id, row.full_name) for row in db.scalars(select(Student))}
     assert rows == {"person:777": ("777", None, "B"), "person:778": ("778", None, None), "5": ("777", "5", None)}
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from shared.models import Base, Student
+from shared.models import Base, Organization, Student
 from workers.hemis.client import list_url
 from workers.hemis.envelope import HemisProtocolError, parse_list_page
 from workers.hemis.mapping import employee_row, student_row
@@ -79,10 +79,12 @@ def test_sqlite_upsert_never_lets_a_blank_overwrite_and_tolerates_a_repeated_id(
                          "full_name": "A"})
     later = student_row({"id": 1, "student_id_number": None, "phone": None, "email": "", "full_name": "B"})
     with Session(engine) as session:
-        upsert_rows(session, "students", [first], run_id="r1", now=now)
-        assert upsert_rows(session, "students", [later, later], run_id="r2", now=now) == 1
+        session.add(Organization(id=1, name="University"))
+        session.flush()
+        upsert_rows(session, "students", [first], organization_id=1, run_id="r1", now=now)
+        assert upsert_rows(session, "students", [later, later], organization_id=1, run_id="r2", now=now) == 1
         session.commit()
         stored = session.scalar(select(Student))
         assert (stored.student_id_number, stored.phone, stored.email) == ("320000000001", "+998", "a@x.uz")
         assert stored.full_name == "B" and stored.last_seen_run_id == "r2"
-        assert stored.hemis_created_at is None
+        assert stored.hemis_created_at is None and stored.organization_id == 1

@@ -60,14 +60,28 @@ def test_a_permanently_failing_page_is_in_errors_while_the_rest_syncs(hemis, fas
 def test_a_bad_token_fails_the_run_at_once(hemis, worker, client, auth_headers, app, db):
     hemis.reset(students=STUDENTS, seed=SEED)
     hemis.config(token="another-token")
-    run = run_students(client, auth_headers("ADMIN"), app)
+    headers = auth_headers("ADMIN")  # the only organization: the deployment's HEMIS serves it
+    run = run_students(client, headers, app)
     assert run.status == "failed"
     assert any("HTTP 401" in error and "HEMIS_BEARER_TOKEN" in error for error in run.errors), run.errors
     assert len(hemis.requests()) == 1  # no retry of a 401
     assert db.scalar(select(func.count()).select_from(Student)) == 0
     # The lock is released: the next trigger is accepted.
     hemis.config(token=app.extensions["navai"].settings.hemis_bearer_token)
-    assert run_students(client, auth_headers("ADMIN"), app).status == "completed"
+    assert run_students(client, headers, app).status == "completed"
+
+
+def test_a_bad_token_of_an_organizations_own_hemis_names_its_setting(hemis, worker, client, auth_headers, make_user,
+                                                                     app, db, hemis_org):
+    """The organization's own HEMIS refuses its token: the error says to fix the organization's
+    hemisToken (PATCH /settings), not the deployment's HEMIS_BEARER_TOKEN it does not use."""
+    hemis.reset(students=STUDENTS, seed=SEED)
+    hemis.config(token="another-token")
+    run = run_students(client, auth_headers(user=make_user("ADMIN", organization=hemis_org)), app)
+    assert run.status == "failed" and run.organization_id == hemis_org.id
+    assert any("HTTP 401" in error and "hemisToken" in error and "HEMIS_BEARER_TOKEN" not in error
+               for error in run.errors), run.errors
+    assert len(hemis.requests()) == 1 and db.scalar(select(func.count()).select_from(Student)) == 0
 
 
 def test_drift_is_reported_and_blocks_mark_inactive(hemis, worker, client, auth_headers, app, db):

@@ -8,6 +8,7 @@ import pytest
 from workers.ratelimit.budget import (
     SPACING_MARGIN_RATIO,
     WHOLE_SECOND_GAP_S,
+    Booking,
     RateLimitWait,
     ServerBudget,
     limit_headers,
@@ -131,51 +132,89 @@ def test_a_slot_too_far_away_is_not_booked(settings, redis_client):
     assert int(handle.snapshot()["seq"]) == 1
 
 
+def redis_now_s(redis_client) -> float:
+    seconds, micros = redis_client.time()
+    return int(seconds) + int(micros) / 1e6
+
+
+def booking_handle(redis_client) -> ServerBudget:
+    """A HEMIS-like handle: sleeps at most 0.5 s in place, books slots up to 10 minutes ahead."""
+    return ServerBudget(redis_client, "test", 0, max_inline_wait_s=0.5, book_ahead_s=600, sleep=lambda _s: None)
+
+
 def test_a_wait_past_the_inline_bound_books_its_own_slot_so_waiters_never_herd(settings, redis_client):
     """Many tasks of one paced server waiting: each gets its own future slot (no two the same), and
-    spending a booking takes no new ticket; a booking after a 429 or long past its slot is void."""
-    def booking_handle() -> ServerBudget:
-        return ServerBudget(redis_client, "test", 0, max_inline_wait_s=0.5, book_ahead_s=600, sleep=lambda _s: None)
-
-    first = booking_handle()
+    spending a booking takes no new ticket."""
+    first = booking_handle(redis_client)
     first.acquire()
-    first.observe(200, headers(10, 0, 20))  # Yii2 L=10 per 20 s, spent: one request per 2 s from now
-    assert first.acquire() == 0.0  # the next slot is now; every later one is 2 s after the one before
+    first.observe(200, headers(10, 0, 20))  # Yii2 L=10 per 20 s, spent: one request per 2 s after this one
     waits = []
     for _ in range(5):
         with pytest.raises(RateLimitWait) as caught:
-            booking_handle().acquire()
+            booking_handle(redis_client).acquire()
         waits.append(caught.value)
     bookings = [wait.booking for wait in waits]
     assert all(booking is not None for booking in bookings)
     dues = [booking.due_at_s for booking in bookings]
     spacing_s = int(first.snapshot()["spacing_us"]) / 1e6
+    assert dues[0] - redis_now_s(redis_client) == pytest.approx(spacing_s, abs=0.1)  # a spacing after page 1
     assert all(later - earlier == pytest.approx(spacing_s, abs=0.05) for earlier, later in zip(dues, dues[1:]))
     assert len({booking.ticket for booking in bookings}) == 5
-    # Spending a booking (as the task that comes back for it does) asks Redis for no new slot.
+    # Spending a booking at its time (as the task that comes back for it does) asks for no new slot.
     seq_before = int(first.snapshot()["seq"])
-    spender = booking_handle()
-    spender.use_booking(type(bookings[0])(bookings[0].ticket, spender._now_s()))
+    spender = booking_handle(redis_client)
+    spender.use_booking(Booking(bookings[0].ticket, redis_now_s(redis_client), bookings[0].epoch))
     assert spender.acquire() == 0.0
     assert int(first.snapshot()["seq"]) == seq_before
-    # Long past its slot, a booking is void: the caller asks again (and is booked anew).
-    late = booking_handle()
-    late.use_booking(type(bookings[0])(bookings[1].ticket, late._now_s() - 60))
+
+
+def test_a_booking_spent_late_or_after_a_429_is_void_and_the_caller_books_again(settings, redis_client):
+    first = booking_handle(redis_client)
+    first.acquire()
+    first.observe(200, headers(10, 0, 20))
+    with pytest.raises(RateLimitWait) as caught:
+        booking_handle(redis_client).acquire()
+    booked = caught.value.booking
+    # Late by more than the tolerance: the slot booked after it would follow too closely.
+    late = booking_handle(redis_client)
+    late.use_booking(Booking(booked.ticket, redis_now_s(redis_client) - 1.0, booked.epoch))
+    seq_before = int(first.snapshot()["seq"])
     with pytest.raises(RateLimitWait) as again:
         late.acquire()
     assert again.value.booking is not None and int(first.snapshot()["seq"]) == seq_before + 1
-    # A 429 since the booking: void too, and the caller waits out the pause.
+    # A 429 since: a new epoch (the server refills after its window); the old booking is void even
+    # once the pause is over, and the caller is booked at the pause's end.
     first.observe(429, headers(10, 0, 20))
-    paused = booking_handle()
-    paused.use_booking(type(bookings[0])(bookings[2].ticket, paused._now_s()))
-    with pytest.raises(RateLimitWait) as pause:
-        paused.acquire()
-    assert pause.value.booking is None and pause.value.wait_s > 15
+    stale = booking_handle(redis_client)
+    stale.use_booking(Booking(booked.ticket, redis_now_s(redis_client), booked.epoch))
+    with pytest.raises(RateLimitWait) as paused:
+        stale.acquire()
+    assert paused.value.wait_s > 15 and paused.value.booking.epoch == booked.epoch + 1
+
+
+def test_the_second_request_waits_once_the_first_answer_says_nothing_is_left(settings, redis_client):
+    """Yii2 L=1 per 4 s: the first answer says Remaining 0, Reset 4. The next request, asked for at
+    once, is paced a spacing after the first, not sent into a certain 429."""
+    first = budget(redis_client)
+    first.acquire()
+    first.observe(200, headers(1, 0, 4))
+    assert budget(redis_client).acquire() == pytest.approx(4 * (1 + SPACING_MARGIN_RATIO), abs=0.1)
+
+
+def test_headers_without_a_known_window_pace_a_whole_second_apart_once_the_credit_is_spent(settings, redis_client):
+    """Yii2 L=2 per 1 s answers the first request with Remaining 1, Reset 0: the window is still
+    unknown. One more request goes at once (the credit); the next ones wait a second each."""
+    first = budget(redis_client)
+    first.acquire()
+    first.observe(200, headers(2, 1, 0))
+    waits = [budget(redis_client).acquire() for _ in range(3)]
+    assert waits[0] < 0.05
+    assert waits[1] == pytest.approx(WHOLE_SECOND_GAP_S, abs=0.1)
+    assert waits[2] == pytest.approx(2 * WHOLE_SECOND_GAP_S, abs=0.1)
 
 
 def test_a_booking_travels_in_a_task_message_as_numbers():
-    from workers.ratelimit.budget import Booking
-
-    booking = Booking(7, 1234.5)
+    booking = Booking(7, 1234.5, 3)
     assert Booking.from_message(booking.as_message()) == booking
+    assert Booking.from_message([7, 1234.5]) == Booking(7, 1234.5, 0)  # a message from before epochs
     assert Booking.from_message(None) is None and Booking.from_message(["x", 1]) is None
