@@ -127,7 +127,11 @@ class HemisRun:
 
     def fill_window(self) -> int:
         """Publish pages up to the opening window (the coordinator, once page 1 is in)."""
-        return self.publish_claimed(self.ledger.claim_pages(INITIAL_PAGES_IN_FLIGHT, INITIAL_PAGES_IN_FLIGHT))
+        opening = self._opening_window()
+        return self.publish_claimed(self.ledger.claim_pages(opening, opening))
+
+    def _opening_window(self) -> int:
+        return min(INITIAL_PAGES_IN_FLIGHT, self.svc.settings.hemis_pages_in_flight)
 
     def slide_window(self, *, waited: bool) -> int:
         """A page finished: publish the next ones the window has room for."""
@@ -146,12 +150,16 @@ class HemisRun:
     def repair_window(self) -> int:
         """The sweeper's look at the window: publish again the pages claimed but neither done nor
         leased (a worker died between claiming and publishing them), and reopen a window that
-        shrank (a page that finished twice makes no room the second time). Returns pages published."""
+        closed with pages left (each page that finished made no room: it finished twice, or its
+        worker died before sliding it). Returns the pages published."""
         published = self.ledger.published()
         if published is None or self.cancelled():
             return 0
         lost = self.publish_pages(list(range(2, published + 1)))
-        return lost + self.publish_claimed(self.ledger.claim_pages(INITIAL_PAGES_IN_FLIGHT, INITIAL_PAGES_IN_FLIGHT))
+        if lost or published > len(self.ledger.done_pages()):
+            return lost  # pages are out: they slide the window as they finish
+        opening = self._opening_window()
+        return self.publish_claimed(self.ledger.claim_pages(opening, opening))
 
     def publish_pages(self, pages: list[int]) -> int:
         """One `hemis.sync_page` per page not done nor leased yet (a publisher may run twice)."""
