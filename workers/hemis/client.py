@@ -37,7 +37,7 @@ NO_BUDGET_PAUSE_S = 60.0  # a 429 seen without a budget to ask: the reference's 
 # A page sleeps in its worker slot for its request slot at most this long; a later slot is booked
 # and the task comes back for it (`ratelimit.budget`), so one organization's pace never holds the
 # workers every organization shares.
-INLINE_WAIT_MAX_S = 1.0
+INLINE_WAIT_MAX_S = 0.5
 BOOK_AHEAD_S = 24 * 3600.0  # as far ahead as a slot is booked: the run's deadline ends it sooner
 USER_AGENT = "navai-sync/hemis"
 

@@ -49,7 +49,7 @@ DEFAULT_MAX_INLINE_WAIT_S = 10.0  # longer waits re-queue the task instead of sl
 # A booking spent later than this (plus the spacing's own margin) after its slot is void: the slot
 # booked after it was booked for its own time, and would follow too closely.
 BOOKING_LATE_TOLERANCE_S = 0.05
-BOOKING_WAKE_EARLY_S = 0.25  # a booked task comes back this much early, and sleeps the rest in place
+BOOKING_WAKE_EARLY_S = 0.35  # a booked task comes back this much early, and sleeps the rest in place
 AIMD_FIRST_SPACING_S = 1.0  # no headers: after the first 429, one request per second...
 AIMD_MAX_SPACING_S = 120.0
 AIMD_STEP_PER_S = 0.05  # ...plus 0.05 request/s per answer let through; halved at every 429
