@@ -60,6 +60,7 @@ def register_blueprints(app: Flask) -> None:
     from api.calls.recording import bp as recording
     from api.calls.routes import bp as calls
     from api.criteria.routes import bp as criteria
+    from api.directory.routes import bp as directory
     from api.hemis.cancel import bp as hemis_cancel
     from api.hemis.check import bp as hemis_check
     from api.hemis.routes import bp as hemis
@@ -90,6 +91,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(hemis_check)  # GET /api/hemis/check
     app.register_blueprint(branches)  # /branches (issue 19)
     app.register_blueprint(departments)  # /departments (issue 19)
+    app.register_blueprint(directory)  # /students, /employees, /hemis/<list>, /stats/students (issue 20)
 
 
 def register_commands(app: Flask) -> None:
