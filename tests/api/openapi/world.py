@@ -1,5 +1,6 @@
 """The fuzz test's own state: one organization with an ADMIN, a MANAGER, an EMPLOYEE, a call of the
-employee with a stored recording, a criterion, and a branch with a department the employee is in,
+employee with a stored recording, a criterion, a branch with a department the employee is in, and
+a synced HEMIS student (two enrolments), employee and faculty, so the read API's rows are reached,
 built on the empty tables of the fuzz test's own database (`conftest.py`) and an empty Redis DB.
 
 Fuzzing creates users, changes settings, deactivates the very users it calls as, archives the
@@ -21,7 +22,7 @@ from sqlalchemy import Engine
 from werkzeug.security import generate_password_hash
 
 from shared.db import make_session_factory, session_scope
-from shared.models import Branch, Criterion, Department, Organization, User
+from shared.models import Branch, Criterion, Department, Employee, HemisDepartment, Organization, Student, User
 from shared.settings import Settings
 from tests.support.calls import make_call
 from tests.support.services import reset_redis, truncate_all
@@ -42,11 +43,13 @@ class Seeded:
     criterion_id: int
     branch_id: int
     department_id: int
+    record_id: int  # a student's row and an employee's row both have it (`/students/<id>`, `/employees/<id>`)
 
     def path_ids(self) -> dict[str, int]:
         """The id each integer URL variable of the API names, so that a request reaches the object."""
         return {"organization_id": self.organization_id, "user_id": self.employee_id, "call_id": self.call_id,
-                "criterion_id": self.criterion_id, "branch_id": self.branch_id, "department_id": self.department_id}
+                "criterion_id": self.criterion_id, "branch_id": self.branch_id, "department_id": self.department_id,
+                "record_id": self.record_id}
 
 
 class FuzzWorld:
@@ -93,8 +96,9 @@ class FuzzWorld:
             session.flush()
             employee.department_id = department.id
             call = make_call(session, self._settings, organization.id, employee)
+            record_id = _seed_hemis(session, organization.id)
             self.seeded = Seeded(organization.id, admin.id, manager.id, employee.id, call.id, criterion.id,
-                                 branch.id, department.id)
+                                 branch.id, department.id, record_id)
         return self.seeded
 
     def clear(self) -> None:
@@ -103,3 +107,19 @@ class FuzzWorld:
         data_dir = Path(self._settings.data_dir)
         shutil.rmtree(data_dir, ignore_errors=True)
         data_dir.mkdir(parents=True)
+
+
+def _seed_hemis(session, organization_id: int) -> int:  # type: ignore[no-untyped-def]
+    """A faculty, a person enrolled twice and an employee; returns the id both first rows have."""
+    session.add(HemisDepartment(organization_id=organization_id, hemis_id="7", code="326-101", name="Faculty",
+                                structure_type_code="11"))
+    students = [Student(organization_id=organization_id, enrolment_key=key, hemis_id="501", meta_id=key,
+                        student_id_number="326211100001", full_name="Karimov Bobur", department_id="7",
+                        department_name="Faculty", level_code=level, education_form_code="11", status_code="11")
+                for key, level in (("9001", "11"), ("9002", "15"))]
+    employee = Employee(organization_id=organization_id, meta_id="8001", hemis_id="601", full_name="Aliyeva Nodira",
+                        employee_id_number="3262311010", department_id="7")
+    session.add_all([*students, employee])
+    session.flush()
+    assert students[0].id == employee.id, "the tables were emptied: both first rows have id 1"
+    return employee.id
