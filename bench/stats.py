@@ -25,13 +25,10 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from alembic import command  # noqa: E402
 from sqlalchemy import Engine, text  # noqa: E402
 
-from shared.db import make_engine  # noqa: E402
 from shared.settings import ENV_TEST, Settings  # noqa: E402
-from tests.conftest import alembic_config  # noqa: E402
-from tests.support.services import recreate_database  # noqa: E402
+from bench.read_support.database import prepare  # noqa: E402
 
 TARGET_MS = 300  # a 30-day window (or shorter: a named period)
 YEAR_TARGET_MS = 1000  # a one-year window
@@ -162,14 +159,9 @@ CALL_REQUESTS = (
 
 def main() -> int:
     args = parse_args()
-    database_url = os.environ.get("BENCH_DATABASE_URL",
-                                  "postgresql+psycopg2://postgres@127.0.0.1:5432/navai_bench_stats")
-    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
-    if not args.reuse:
-        recreate_database(database_url)
-        command.upgrade(alembic_config(database_url), "head")
-    engine = make_engine(database_url)
-    load_s = 0.0 if args.reuse else seed(engine, args)
+    bench_db = prepare("navai_bench_stats", reuse=args.reuse, seed=lambda engine: seed(engine, args))
+    database_url, redis_url, engine, load_s = (bench_db.database_url, bench_db.redis_url, bench_db.engine,
+                                               bench_db.load_s)
     in_window = rows_in_window(engine)
     print(f"{'reused' if args.reuse else 'loaded'} {args.log_rows:,} call-log rows and {args.scored_calls:,} scored calls "
           f"({args.scored_calls * CRITERIA:,} criterion scores) over {args.days} days in {load_s:.1f} s")

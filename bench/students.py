@@ -30,13 +30,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from alembic import command  # noqa: E402
 from sqlalchemy import Engine, text  # noqa: E402
 
-from shared.db import make_engine  # noqa: E402
 from shared.settings import ENV_TEST, Settings  # noqa: E402
-from tests.conftest import alembic_config  # noqa: E402
-from tests.support.services import recreate_database  # noqa: E402
+from bench.read_support.database import prepare  # noqa: E402
 
 TARGET_MS = 300
 EMPLOYEES = 20_000
@@ -205,14 +202,9 @@ DOWNLOADS = (
 
 def main() -> int:
     args = parse_args()
-    database_url = os.environ.get("BENCH_DATABASE_URL",
-                                  "postgresql+psycopg2://postgres@127.0.0.1:5432/navai_bench_students")
-    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
-    if not args.reuse:
-        recreate_database(database_url)
-        command.upgrade(alembic_config(database_url), "head")
-    engine = make_engine(database_url)
-    load_s = 0.0 if args.reuse else seed(engine, args)
+    bench_db = prepare("navai_bench_students", reuse=args.reuse, seed=lambda engine: seed(engine, args))
+    database_url, redis_url, engine, load_s = (bench_db.database_url, bench_db.redis_url, bench_db.engine,
+                                               bench_db.load_s)
     fillers = _fillers(engine)
     print(f"{'reused' if args.reuse else 'loaded'} {fillers['rows']:,} student rows of organization 1 "
           f"({fillers['people']:,} people), {OTHER_STUDENTS:,} of organization 2, {EMPLOYEES:,} employees "

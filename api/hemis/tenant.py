@@ -30,4 +30,5 @@ def organization_instance() -> HemisInstance:
     except InstanceMissing as exc:
         if not (svc.settings.hemis_api_url and svc.settings.hemis_bearer_token):
             raise ApiError(503, NOT_CONFIGURED) from exc
-        raise ApiError(409, str(exc), {"hemisUrl": "set the organization's own HEMIS"}) from exc
+        raise ApiError(409, str(exc),
+                       {"hemisUrl": "the organization needs its own HEMIS (hemisUrl and hemisToken)"}) from exc
