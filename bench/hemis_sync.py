@@ -36,6 +36,7 @@ from alembic.config import Config  # noqa: E402
 
 from bench.scale_support.meters import groups_cpu_s  # noqa: E402
 from shared.db import make_engine, make_session_factory  # noqa: E402
+from bench.university import bench_university  # noqa: E402
 from shared.hemis.start import start_full_run  # noqa: E402
 from shared.models import SyncRun, utcnow  # noqa: E402
 from shared.redis_client import make_redis  # noqa: E402
@@ -145,7 +146,8 @@ def timed_system_run(settings: Settings, args: argparse.Namespace, label: str = 
     try:
         cpu_before = workers_cpu_s(workers)
         started_at = time.monotonic()
-        started = start_full_run(create_celery(settings).navai_services, "students", triggered_by="bench")
+        svc = create_celery(settings).navai_services
+        started = start_full_run(svc, "students", organization_id=bench_university(svc), triggered_by="bench")
         wait_until_finished(factory, started.run_id)
         seconds = time.monotonic() - started_at
         return Timing(seconds=seconds, cpu_s=workers_cpu_s(workers) - cpu_before)
@@ -179,6 +181,9 @@ def timed_sequential_loop(settings: Settings, students: int) -> float:
     import psycopg2
     from psycopg2.extras import Json
 
+    from workers import create_celery
+
+    organization_id = bench_university(create_celery(settings).navai_services)
     connection = psycopg2.connect(settings.database_url.replace("postgresql+psycopg2://", "postgresql://"))
     cursor = connection.cursor()
     cursor.execute("TRUNCATE students")
@@ -194,8 +199,8 @@ def timed_sequential_loop(settings: Settings, students: int) -> float:
                         timeout=60).json()
         page_count = body["data"]["pagination"]["pageCount"]
         for item in body["data"]["items"]:
-            row = {**student_row(item), "is_active": True, "synced_at": utcnow(), "created_at": utcnow(),
-                   "last_seen_run_id": "loop"}
+            row = {**student_row(item), "organization_id": organization_id, "is_active": True, "synced_at": utcnow(),
+                   "created_at": utcnow(), "last_seen_run_id": "loop"}
             if columns is None:
                 columns = list(row)
                 cursor.execute(_prepared_upsert(columns))
@@ -216,9 +221,9 @@ def _prepared_upsert(columns: list[str]) -> str:
     placeholders = ", ".join(f"${n}" for n in range(1, len(columns) + 1))
     updates = ", ".join(f"{c} = excluded.{c}" if c in ALWAYS_WRITTEN or c == "synced_at" else
                         f"{c} = COALESCE(excluded.{c}, students.{c})"
-                        for c in columns if c not in ("enrolment_key", "created_at"))
+                        for c in columns if c not in ("organization_id", "enrolment_key", "created_at"))
     return (f"PREPARE loop_upsert AS INSERT INTO students ({', '.join(columns)}) VALUES ({placeholders}) "
-            f"ON CONFLICT (enrolment_key) DO UPDATE SET {updates}")
+            f"ON CONFLICT (organization_id, enrolment_key) DO UPDATE SET {updates}")
 
 
 def throttled_run(settings: Settings, control: SimulatorControl, args: argparse.Namespace) -> dict[str, float]:

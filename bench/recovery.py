@@ -34,6 +34,7 @@ from alembic.config import Config  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from shared.db import make_engine, make_session_factory  # noqa: E402
+from bench.university import bench_university  # noqa: E402
 from shared.hemis.start import start_full_run  # noqa: E402
 from shared.models import Student, SyncRun  # noqa: E402
 from shared.redis_client import make_redis  # noqa: E402
@@ -150,7 +151,8 @@ def deploy(settings: Settings, log_dir: Path) -> Deployment:
 
 
 def start(settings: Settings) -> str:
-    return start_full_run(create_celery(settings).navai_services, "students", triggered_by="bench").run_id
+    svc = create_celery(settings).navai_services
+    return start_full_run(svc, "students", organization_id=bench_university(svc), triggered_by="bench").run_id
 
 
 # --- the faults: each returns the seconds until the run runs again ----------------------------------

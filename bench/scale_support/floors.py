@@ -17,8 +17,11 @@ import psycopg2
 import requests
 from psycopg2.extras import Json, execute_values
 
+from sqlalchemy import select
+
+from bench.university import BENCH_UNIVERSITY
 from shared.db import make_engine
-from shared.models import Student, utcnow
+from shared.models import Organization, Student, utcnow
 from workers.hemis.mapping import student_row
 from workers.hemis.pg_upsert import upsert_page
 from workers.sipuni.csv_parser import call_from_row, iter_file
@@ -43,11 +46,13 @@ def hemis_floor_cpu_s(database_url: str, api_url: str, token: str, page_size: in
     engine = make_engine(database_url)
     with engine.begin() as connection:
         connection.exec_driver_sql("TRUNCATE students")
+        # The organization the system's run synced for (`bench.university`), made by that run.
+        organization_id = connection.scalar(select(Organization.id).where(Organization.name == BENCH_UNIVERSITY))
     http = requests.Session()
     written = 0
     started_cpu = time.process_time()
     for items in _student_pages(http, api_url, token, page_size):
-        rows = _distinct_by_key([_stored_student(item) for item in items])
+        rows = _distinct_by_key([_stored_student(item, organization_id) for item in items])
         with engine.begin() as connection:
             upsert_page(connection, Student.__table__, STUDENT_KEY, rows, marks_run=True)
         written += len(rows)
@@ -68,10 +73,10 @@ def _student_pages(http: requests.Session, api_url: str, token: str, page_size: 
         page += 1
 
 
-def _stored_student(item: dict) -> dict:
+def _stored_student(item: dict, organization_id: int) -> dict:
     now = utcnow()
-    return {**student_row(item), "is_active": True, "synced_at": now, "created_at": now, "last_seen_run_id": "floor",
-            "deactivated_by_run_id": None}
+    return {**student_row(item), "organization_id": organization_id, "is_active": True, "synced_at": now,
+            "created_at": now, "last_seen_run_id": "floor", "deactivated_by_run_id": None}
 
 
 def _distinct_by_key(rows: list[dict]) -> list[dict]:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from bench.scale_support.meters import PeakRss, groups_cpu_s, read_redis
 from shared.db import make_engine, make_session_factory, session_scope
+from bench.university import bench_university
 from shared.hemis.start import start_full_run
 from shared.models import SyncRun
 from shared.settings import DEFAULT_WORKER_CONCURRENCY, Settings
@@ -52,7 +53,8 @@ class Stage:
 
 def measure_hemis(stage: Stage, students: int, log_dir: Path) -> Measured:
     return _measure(stage, students, log_dir, "hemis",
-                    lambda svc: start_full_run(svc, "students", triggered_by="bench").run_id)
+                    lambda svc: start_full_run(svc, "students", organization_id=bench_university(svc),
+                                               triggered_by="bench").run_id)
 
 
 def measure_sipuni_step2(stage: Stage, calls: int, organization_id: int, log_dir: Path) -> Measured:
