@@ -15,8 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy.orm import Session, aliased
 
 from shared.models import Organization
 from shared.settings import Settings
@@ -65,17 +65,27 @@ def host_of(url: str) -> str:
     return (parts.netloc or parts.path.split("/")[0]).lower()
 
 
-def resolve_instance(session: Session, organization_id: int, settings: Settings) -> HemisInstance:
-    """The HEMIS `organization_id` syncs with, or `InstanceMissing` / `UnknownOrganization`."""
-    organization = session.get(Organization, organization_id)
-    if organization is None:
+def resolve_instance(db: Session | Connection, organization_id: int, settings: Settings) -> HemisInstance:
+    """The HEMIS `organization_id` syncs with, or `InstanceMissing` / `UnknownOrganization`.
+    One statement (a page task asks at every page): the organization's own URL and token, and
+    whether it is the deployment's only organization."""
+    row = db.execute(_INSTANCE_OF, {"organization_id": organization_id}).first()
+    if row is None:
         raise UnknownOrganization(f"organization {organization_id} does not exist")
-    if organization.hemis_url and organization.hemis_token:
-        return HemisInstance(organization_id, organization.hemis_url, organization.hemis_token, own=True)
+    if row.hemis_url and row.hemis_token:
+        return HemisInstance(organization_id, row.hemis_url, row.hemis_token, own=True)
     deployment_has_one = bool(settings.hemis_api_url and settings.hemis_bearer_token)
-    if deployment_has_one and _only_organization(session, organization_id):
+    if deployment_has_one and row.others == 0:
         return HemisInstance(organization_id, settings.hemis_api_url, settings.hemis_bearer_token, own=False)
     raise InstanceMissing(organization_id)
+
+
+_OTHERS = aliased(Organization)
+_INSTANCE_OF = (
+    select(Organization.hemis_url, Organization.hemis_token,
+           select(func.count()).select_from(_OTHERS).where(_OTHERS.id != Organization.id)
+           .scalar_subquery().label("others"))
+    .where(Organization.id == bindparam("organization_id")))
 
 
 def organizations_with_hemis(session: Session, settings: Settings) -> list[int]:
@@ -88,8 +98,3 @@ def organizations_with_hemis(session: Session, settings: Settings) -> list[int]:
         if len(every) == 1:
             ids.add(every[0])
     return sorted(ids)
-
-
-def _only_organization(session: Session, organization_id: int) -> bool:
-    others = session.scalar(select(func.count()).select_from(Organization).where(Organization.id != organization_id))
-    return not others

@@ -71,12 +71,12 @@ class HemisClient:
         the budget of its host (shared by every worker, and by organizations on the same host), with
         HEMIS_RATE_LIMIT as our own cap. `HemisRejected` when the organization has no HEMIS.
 
-        Read from the database at every page, not cached: one primary-key read beside a page's
-        upsert of 200 rows costs nothing, and a token changed in `PATCH /settings` is used by the
+        Read from the database at every page, not cached: one statement on a bare connection
+        beside a page's upsert of 200 rows, and a token changed in `PATCH /settings` is used by the
         very next page (a cached one kept failing the run with the old token for a while)."""
         try:
-            with svc.session() as session:
-                instance = resolve_instance(session, organization_id, svc.settings)
+            with svc.engine.connect() as connection:
+                instance = resolve_instance(connection, organization_id, svc.settings)
         except (InstanceMissing, UnknownOrganization) as exc:
             raise HemisRejected(str(exc)) from exc
         budget = ServerBudget(svc.redis, instance.budget_name, svc.settings.hemis_rate_limit,
