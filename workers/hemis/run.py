@@ -258,10 +258,12 @@ class HemisRun:
                 f"{done} of {total if total is not None else '?'} pages done")
 
     # --- the end ---------------------------------------------------------------------------------
-    def fail(self, message: str) -> None:
-        """End the run at once (bad token, HEMIS unreachable for page 1, deadline passed)."""
+    def fail(self, message: str, *, ends_chain: bool = False) -> None:
+        """End the run at once (bad token, HEMIS unreachable for page 1, deadline passed).
+        `ends_chain`: the kinds a nightly chain was to sync next are not started either (HEMIS
+        refused the token: every one of them would fail the same way)."""
         self.error(message)
-        self.ledger.set_meta(fatal=message)
+        self.ledger.set_meta(fatal=message, **({"ends_chain": "1"} if ends_chain else {}))
         self.finalize()
 
     def finalize(self) -> bool:
@@ -281,7 +283,10 @@ class HemisRun:
         self.lock(kind).release(self.run_id)
         log.info("[HEMIS] run %s (%s) finished: %s, %s records, %s marked inactive", self.run_id, kind, status,
                  report.processed, deactivated)
-        self._start_next(meta.get("then") or "")
+        if meta.get("ends_chain") == "1":
+            log.warning("[HEMIS] run %s: HEMIS refused the organization's token; the chain stops here", self.run_id)
+        else:
+            self._start_next(meta.get("then") or "")
         return True
 
     def _deactivate_unseen(self, kind: str) -> int:

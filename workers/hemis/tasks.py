@@ -36,6 +36,9 @@ PROTOCOL_RETRIES = 2  # an HTML page with status 200, success=false: try the pag
 PROTOCOL_RETRY_BASE_DELAY_S = 2.0
 PROTOCOL_RETRY_MAX_DELAY_S = 8.0
 SINGLE_RATE_LIMIT_RETRIES = 100  # a single-record sync waits out HEMIS's rate limit this many times
+# A refusal every kind of a nightly chain would get too: the token (401, 403), or no HEMIS at all
+# (None: the organization has none). A 404 may be one list this HEMIS does not serve: the chain goes on.
+TOKEN_REFUSALS = frozenset({401, 403, None})
 
 
 @shared_task(name=catalog.HEMIS_START_RUN, base=NavaiTask, bind=True)
@@ -60,7 +63,7 @@ def start_run(self: NavaiTask, kind: str, run_id: str, then: str | None = None,
         run.coordinator_waits(kind, then, exc)
         return {"runId": run_id, "waitS": exc.wait_s}
     except HemisRejected as exc:
-        run.fail(str(exc))
+        run.fail(str(exc), ends_chain=exc.status in TOKEN_REFUSALS)
         return {"runId": run_id, "failed": str(exc)}
     except UpstreamError as exc:
         run.fail(f"HEMIS page 1 could not be fetched, so the page count is unknown: {exc}")
@@ -84,7 +87,7 @@ def sync_page(self: NavaiTask, kind: str, run_id: str, page: int, booked: list[f
     except RateLimitWait as exc:  # never fails the page: it is fetched again later
         run.page_waits(page, exc)
     except HemisRejected as exc:
-        run.fail(str(exc))
+        run.fail(str(exc), ends_chain=exc.status in TOKEN_REFUSALS)
     except HemisProtocolError as exc:
         retries = self.request.retries
         if retries < PROTOCOL_RETRIES:

@@ -76,3 +76,22 @@ def _wait_for_chain(factory, organization_id: int, length: int) -> list[SyncRun]
                 return runs
         time.sleep(0.3)
     raise AssertionError(f"organization {organization_id}: the nightly chain did not end")
+
+
+def test_a_refused_token_stops_the_nightly_chain_at_its_first_run(hemis, worker, db, settings, app):
+    """Every kind would be refused the same way: one failed run names the token, and no other kind
+    of the chain is started (a 404, one list this HEMIS does not serve, lets the chain go on)."""
+    from shared.hemis.start import start_nightly
+    from tests.support.hemis import own_hemis_organization_id
+
+    hemis.reset(students=10)
+    refused = Organization(id=own_hemis_organization_id(), name="Wrong token", hemis_url=settings.hemis_api_url,
+                           hemis_token="not-" + settings.hemis_bearer_token)
+    db.add(refused)
+    db.commit()
+    first = start_nightly(app.extensions["navai"], refused.id)
+    run = wait_for_run(app.extensions["navai"].session_factory, first.run_id)
+    assert run.status == "failed" and any("hemisToken" in error for error in run.errors), run.errors
+    time.sleep(2)  # a next kind, if one were started, would be recorded by now
+    kinds = list(db.scalars(select(SyncRun.kind).where(SyncRun.organization_id == refused.id)))
+    assert kinds == ["hemis_departments"]
