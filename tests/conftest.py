@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from shared.db import make_engine, make_session_factory, session_scope
 from shared.models import Organization, User
+from simulators.hemis.control import SimulatorControl
 from shared.redis_client import make_redis
 from shared.settings import ENV_TEST, Settings
 from tests.support.services import (
@@ -232,3 +233,11 @@ def hemis_org(db: Session, settings: Settings) -> Organization:
     db.add(organization)
     db.commit()
     return organization
+
+
+@pytest.fixture
+def hemis(settings: Settings) -> SimulatorControl:
+    """The session's HEMIS simulator, emptied: no data, instance, fault or latency (`fresh_simulator`)."""
+    from tests.support.hemis import fresh_simulator
+
+    return fresh_simulator(settings)

@@ -33,9 +33,8 @@ from sqlalchemy.orm import Session
 from shared.models import AiStatus, Call, CallScore, Criterion, User
 from shared.redis_client import make_redis
 from shared.settings import Settings
-from simulators.hemis.control import SimulatorControl
 from tests.conftest import TEST_PASSWORD
-from tests.support.hemis import assert_matches_simulator, simulator_for
+from tests.support.hemis import assert_matches_simulator
 from tests.support.hemis import wait_for_run as wait_for_hemis_run
 from tests.support.pgbouncer import (
     SERVER_POOL_SIZE,
@@ -110,13 +109,6 @@ def bounced_worker(bounced: Settings, extra_workers: Callable[..., WorkerProcess
     return extra_workers("pgbouncer", settings=bounced, concurrency=WORKER_CONCURRENCY)
 
 
-@pytest.fixture
-def hemis(settings: Settings) -> SimulatorControl:
-    simulator_for(settings)
-    control = SimulatorControl(settings.hemis_api_url)
-    control.reset()
-    control.config(token=settings.hemis_bearer_token)
-    return control
 
 
 def login(client: FlaskClient, user: User) -> dict[str, str]:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from shared.models import Employee, Student, SyncRun
 from shared.settings import Settings
+from simulators.hemis.control import SimulatorControl
 from simulators.hemis.dataset import Dataset
 from workers.hemis.mapping import employee_row, student_row
 
@@ -101,3 +102,14 @@ def simulator_for(settings: Settings) -> Any:
         _SERVER = make_server("127.0.0.1", int(port or 0), settings.hemis_bearer_token, 0, 0, 1)
         threading.Thread(target=_SERVER.serve_forever, daemon=True).start()
     return _SERVER
+
+
+def fresh_simulator(settings: Settings, *, students: int = 0, employees: int = 0, seed: int = 1) -> SimulatorControl:
+    """The session's simulator (on the port `hemis_api_url` names) as a test wants it: no named
+    instance left from another test, this data, no fault or latency, the session's token."""
+    simulator_for(settings)
+    control = SimulatorControl(settings.hemis_api_url)
+    control.delete_instances()
+    control.reset(students=students, employees=employees, seed=seed)
+    control.config(token=settings.hemis_bearer_token)
+    return control

@@ -15,9 +15,7 @@ import requests
 from flask.testing import FlaskClient
 
 from api import create_app
-from simulators.hemis.control import SimulatorControl
 from tests.conftest import TEST_PASSWORD, settings_with
-from tests.support.hemis import simulator_for
 from tests.support.services import free_port
 
 CHECK = "/api/hemis/check"
@@ -25,13 +23,6 @@ ANSWER_KEYS = {"success", "message", "reason", "studentCount", "rateLimit"}
 HTML_PAGE = b"<!DOCTYPE html><html><head><title>Universitet</title></head><body><h1>Xush kelibsiz</h1></body></html>"
 
 
-@pytest.fixture
-def hemis(settings) -> SimulatorControl:  # type: ignore[no-untyped-def]
-    simulator_for(settings)
-    control = SimulatorControl(settings.hemis_api_url)
-    control.reset()
-    control.config(token=settings.hemis_bearer_token)
-    return control
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from shared.hemis.names import run_lock
 from shared.models import Organization, SyncRun
 from simulators.hemis.control import SimulatorControl
-from tests.support.hemis import simulator_for, wait_for_run
+from tests.support.hemis import fresh_simulator, wait_for_run
 
 STUDENTS = 120  # 3 pages of 50
 SLOW_STUDENTS = 1000  # 20 pages of 50
@@ -28,11 +28,7 @@ EXIT_REFUSED = 2
 @pytest.fixture
 def hemis(settings) -> SimulatorControl:  # type: ignore[no-untyped-def]
     """The session's simulator (the HEMIS of `hemis_org`), with STUDENTS students and no fault."""
-    simulator_for(settings)
-    control = SimulatorControl(settings.hemis_api_url)
-    control.reset(students=STUDENTS, employees=0, seed=7)
-    control.config(token=settings.hemis_bearer_token)
-    return control
+    return fresh_simulator(settings, students=STUDENTS, seed=7)
 
 
 @pytest.fixture

@@ -4,24 +4,15 @@ from __future__ import annotations
 
 import threading
 
-import pytest
 from sqlalchemy import select
 
 from shared.models import Employee, Student
-from simulators.hemis.control import SimulatorControl
-from tests.support.hemis import simulator_for, wait_for_run
+from tests.support.hemis import wait_for_run
 
 PROGRESS_KEYS = {"status", "startTime", "totalRecords", "processedRecords", "errors", "currentPage", "message",
                  "runId", "endTime", "duration", "pagesDone", "pagesTotal"}
 
 
-@pytest.fixture
-def hemis(settings) -> SimulatorControl:
-    simulator_for(settings)
-    control = SimulatorControl(settings.hemis_api_url)
-    control.reset()
-    control.config(token=settings.hemis_bearer_token)
-    return control
 
 
 def test_progress_is_idle_before_any_run_and_has_the_original_shape_after(hemis, worker, client, auth_headers, app):

@@ -12,28 +12,20 @@ from sqlalchemy import func, select
 from shared.hemis.instance import HemisInstance
 from shared.keys import server_budget
 from shared.models import Organization, Student, SyncRun
-from simulators.hemis.control import SimulatorControl
-from tests.support.hemis import own_hemis_organization_id, simulator_for, wait_for_run
+from tests.support.hemis import own_hemis_organization_id, wait_for_run
 
 STUDENTS_A, STUDENTS_B = 230, 70
 
 
-@pytest.fixture
-def root(settings) -> SimulatorControl:
-    simulator_for(settings)
-    control = SimulatorControl(settings.hemis_api_url)
-    control.reset()
-    control.config(token=settings.hemis_bearer_token)
-    return control
 
 
 @pytest.fixture
-def universities(root, db, make_user, auth_headers):
+def universities(hemis, db, make_user, auth_headers):
     """Two organizations, each with its own HEMIS instance (own data and token) and its ADMIN."""
     made = []
     for name, students, seed in (("uni-a", STUDENTS_A, 3), ("uni-b", STUDENTS_B, 4)):
         token = secrets.token_urlsafe(24)
-        instance = root.create_instance(name, token=token, students=students, employees=5, seed=seed)
+        instance = hemis.create_instance(name, token=token, students=students, employees=5, seed=seed)
         organization = Organization(id=own_hemis_organization_id(), name=name, hemis_url=instance.base_url,
                                     hemis_token=token)  # an id no worker has cached another HEMIS for
         db.add(organization)
@@ -85,9 +77,9 @@ def test_a_superadmin_acts_for_the_organization_it_names(universities, worker, c
     assert checked["reason"] == "ok" and checked["studentCount"] == STUDENTS_A
 
 
-def test_settings_take_the_hemis_url_and_a_write_only_token_and_check_them(root, client, auth_headers, db):
+def test_settings_take_the_hemis_url_and_a_write_only_token_and_check_them(hemis, client, auth_headers, db):
     token = secrets.token_urlsafe(24)
-    instance = root.create_instance("uni-c", token=token, students=12)
+    instance = hemis.create_instance("uni-c", token=token, students=12)
     admin = auth_headers("ADMIN")
     answer = client.patch("/settings", headers=admin, json={"hemisUrl": instance.base_url + "/rest/", "hemisToken": token})
     body = answer.get_json()
@@ -113,7 +105,7 @@ def test_settings_take_the_hemis_url_and_a_write_only_token_and_check_them(root,
     assert scheduled["hemisSyncSchedule"] == "30 2 * * *" and scheduled["nextHemisSync"]
 
 
-def test_the_deployments_hemis_serves_a_lone_organization_only(root, client, auth_headers, make_user):
+def test_the_deployments_hemis_serves_a_lone_organization_only(hemis, client, auth_headers, make_user):
     lone = auth_headers("ADMIN")
     assert client.get("/api/hemis/check", headers=lone).get_json()["reason"] == "ok"  # HEMIS_API_URL's
     second = auth_headers("ADMIN")  # a second organization: neither may use the deployment's any more

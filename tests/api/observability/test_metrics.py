@@ -14,7 +14,7 @@ from api import create_app
 from shared.models import Call, SyncRun
 from simulators.hemis.control import SimulatorControl
 from tests.conftest import settings_with
-from tests.support.hemis import simulator_for as hemis_simulator_for
+from tests.support.hemis import fresh_simulator
 from tests.support.hemis import wait_for_run as wait_for_record
 from tests.support.sipuni import wait_for_run
 
@@ -35,11 +35,7 @@ def scrape(client, headers=None) -> dict[str, dict[tuple, float]]:
 
 @pytest.fixture
 def hemis(settings) -> SimulatorControl:
-    hemis_simulator_for(settings)
-    control = SimulatorControl(settings.hemis_api_url)
-    control.reset(students=STUDENTS, seed=3)
-    control.config(token=settings.hemis_bearer_token)
-    return control
+    return fresh_simulator(settings, students=STUDENTS, seed=3)
 
 
 def test_metrics_count_what_the_runs_recorded_across_two_workers(

@@ -10,17 +10,13 @@ from sqlalchemy import func, select
 
 from shared.models import Organization, SyncRun
 from simulators.hemis.control import SimulatorControl
-from tests.support.hemis import simulator_for as hemis_simulator_for
+from tests.support.hemis import fresh_simulator
 from tests.support.hemis import wait_for_run
 
 
 @pytest.fixture
 def hemis(settings) -> SimulatorControl:
-    hemis_simulator_for(settings)
-    control = SimulatorControl(settings.hemis_api_url)
-    control.reset(students=120, employees=0, seed=4)
-    control.config(token=settings.hemis_bearer_token)
-    return control
+    return fresh_simulator(settings, students=120, seed=4)
 
 
 def _run_id(output: str) -> str:

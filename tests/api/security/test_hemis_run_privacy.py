@@ -14,7 +14,7 @@ import pytest
 
 from shared.runs.record import create_run, new_run_id
 from simulators.hemis.control import SimulatorControl
-from tests.support.hemis import simulator_for, wait_for_run
+from tests.support.hemis import fresh_simulator, wait_for_run
 
 LOOKED_UP = "329999000777"  # an ID number HEMIS does not have: the run fails, naming it in its error
 ALIVE_WAIT_S = 5.0
@@ -22,11 +22,7 @@ ALIVE_WAIT_S = 5.0
 
 @pytest.fixture
 def hemis(settings) -> SimulatorControl:  # type: ignore[no-untyped-def]
-    simulator_for(settings)
-    control = SimulatorControl(settings.hemis_api_url)
-    control.reset(students=5, seed=3)
-    control.config(token=settings.hemis_bearer_token)
-    return control
+    return fresh_simulator(settings, students=5, seed=3)
 
 
 @pytest.fixture

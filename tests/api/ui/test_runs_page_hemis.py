@@ -12,7 +12,7 @@ from shared.runs.record import create_run, new_run_id
 from simulators.hemis.control import SimulatorControl
 from tests.api.ui.conftest import UI_WAIT_MS, log_in
 from tests.api.ui.test_browser_security import Violations
-from tests.support.hemis import simulator_for, wait_for_run
+from tests.support.hemis import fresh_simulator, wait_for_run
 from tests.support.workers import PROJECT_ROOT
 
 ARTIFACTS = PROJECT_ROOT / ".artifacts"  # screenshots, as tests/api/ui/test_runs_page.py saves them
@@ -26,10 +26,7 @@ HEMIS_KINDS_SHOWN = ("students", "employees", "departments", "specialties", "gro
 @pytest.fixture
 def hemis(settings) -> SimulatorControl:  # type: ignore[no-untyped-def]
     """The session's simulator (the HEMIS of `hemis_org`), fast, behind Yii2's rate limiter."""
-    simulator_for(settings)
-    control = SimulatorControl(settings.hemis_api_url)
-    control.reset(students=STUDENTS, employees=0, seed=9)
-    control.config(token=settings.hemis_bearer_token, latency_ms=0)
+    control = fresh_simulator(settings, students=STUDENTS, seed=9)
     control.rate_limit(limit=RATE_LIMIT, window_s=60)
     return control
 
