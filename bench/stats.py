@@ -160,17 +160,15 @@ CALL_REQUESTS = (
 def main() -> int:
     args = parse_args()
     bench_db = prepare("navai_bench_stats", reuse=args.reuse, seed=lambda engine: seed(engine, args))
-    database_url, redis_url, engine, load_s = (bench_db.database_url, bench_db.redis_url, bench_db.engine,
-                                               bench_db.load_s)
-    in_window = rows_in_window(engine)
+    in_window = rows_in_window(bench_db.engine)
     print(f"{'reused' if args.reuse else 'loaded'} {args.log_rows:,} call-log rows and {args.scored_calls:,} scored calls "
-          f"({args.scored_calls * CRITERIA:,} criterion scores) over {args.days} days in {load_s:.1f} s")
+          f"({args.scored_calls * CRITERIA:,} criterion scores) over {args.days} days in {bench_db.load_s:.1f} s")
     print(f"30-day window ({TIME_ZONE}): {in_window[0]:,} call-log rows, {in_window[1]:,} scored calls\n")
-    results = time_requests(database_url, redis_url, args.repeat, planned_requests())
+    results = time_requests(bench_db.database_url, bench_db.redis_url, args.repeat, planned_requests())
     print_table(results, args.repeat)
     print(f"\nload average while timing (1/5/15 min): {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
           f"on {os.cpu_count()} CPUs")
-    engine.dispose()
+    bench_db.engine.dispose()
     return 0 if all(max(times) < target for _, target, times in results) else 1
 
 

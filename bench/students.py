@@ -203,13 +203,11 @@ DOWNLOADS = (
 def main() -> int:
     args = parse_args()
     bench_db = prepare("navai_bench_students", reuse=args.reuse, seed=lambda engine: seed(engine, args))
-    database_url, redis_url, engine, load_s = (bench_db.database_url, bench_db.redis_url, bench_db.engine,
-                                               bench_db.load_s)
-    fillers = _fillers(engine)
+    fillers = _fillers(bench_db.engine)
     print(f"{'reused' if args.reuse else 'loaded'} {fillers['rows']:,} student rows of organization 1 "
           f"({fillers['people']:,} people), {OTHER_STUDENTS:,} of organization 2, {EMPLOYEES:,} employees "
-          f"in {load_s:.1f} s; the group asked for has {fillers['group_rows']} rows\n")
-    app, client, headers = _client(database_url, redis_url)
+          f"in {bench_db.load_s:.1f} s; the group asked for has {fillers['group_rows']} rows\n")
+    app, client, headers = _client(bench_db.database_url, bench_db.redis_url)
     results = [(label, _times(client, path.format(**fillers), headers, args.repeat)) for label, path in REQUESTS]
     print_table(results, args.repeat)
     if not args.no_downloads:
@@ -218,7 +216,7 @@ def main() -> int:
     print(f"\nload average while timing (1/5/15 min): {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
           f"on {os.cpu_count()} CPUs")
     app.extensions["navai"].engine.dispose()
-    engine.dispose()
+    bench_db.engine.dispose()
     return 0 if all(statistics.median(times) < TARGET_MS for _, times in results) else 1
 
 
