@@ -1,4 +1,4 @@
-"""Fixtures of the restart tests: the HEMIS and Sipuni simulators, a private Redis."""
+"""Fixtures of the restart tests: the Sipuni simulator, a private Redis (the HEMIS one is `tests/conftest.py`'s)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import pytest
 
 from tests.support.restarts import PrivateRedis
 from tests.support.sipuni import sipuni, sipuni_org  # noqa: F401 (fixtures)
-from tests.workers.hemis.conftest import hemis  # noqa: F401 (fixture)
 
 
 @pytest.fixture
